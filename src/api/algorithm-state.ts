@@ -1,0 +1,20 @@
+/**
+ * What an experiment's algorithm keeps between suggestion calls. Persisted by the store in the
+ * same transaction as the trials it produced, so a restart loses nothing.
+ */
+import type { AlgorithmSetting } from './experiment.js';
+
+/** Durable, JSON-safe algorithm state for one experiment. */
+export interface AlgorithmState {
+  /**
+   * Settings the algorithm returned (Katib's Suggestion `status.algorithmSettings`); they override
+   * the spec's settings of the same name on the next call, as in Katib.
+   */
+  readonly algorithmSettings?: readonly AlgorithmSetting[];
+  /** The designer's own dump (versioned by the designer); absent for stateless algorithms. */
+  readonly designer?: unknown;
+  /** How many assignments were handed out so far (Katib's `suggestionCount`). */
+  readonly suggestionCount: number;
+  /** Seed chosen at the first call when the spec sets no `random_state`, so reruns repeat. */
+  readonly seed?: number;
+}

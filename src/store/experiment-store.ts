@@ -1,0 +1,100 @@
+/**
+ * The durable state of experiments, trials, observation logs and algorithm state.
+ *
+ * Contract (every backend; checked by test/conformance/store.conformance.ts):
+ * - Every change happens inside `transaction`; a transaction is all-or-nothing, and transactions
+ *   of one store are serialised (no interleaving of two callers' writes).
+ * - Objects returned are snapshots: later writes never mutate them.
+ * - `version` is an optimistic-concurrency counter like Kubernetes' resourceVersion: it grows with
+ *   every write of the object; a write given a stale `expectedVersion` fails with ConflictError.
+ * - A trial is recorded (createTrial) before its workload starts; creating a trial whose name
+ *   exists fails with ConflictError, so one assignment never becomes two trials.
+ * - Trials list in creation order (`seq`).
+ * - Deleting an experiment deletes its trials, their observation logs and its algorithm state.
+ */
+import type {
+  AlgorithmState,
+  Experiment,
+  ExperimentSpec,
+  ExperimentStatus,
+  MetricLog,
+  ObservationQuery,
+  Trial,
+  TrialPhase,
+  TrialStatus,
+} from '../api/index.js';
+
+/** An experiment as stored, with its write version. */
+export interface StoredExperiment {
+  readonly experiment: Experiment;
+  readonly version: number;
+}
+
+/**
+ * Where and how a trial's workload runs locally (embedded mode only): lets a restarted engine find
+ * and stop an orphaned process group before re-running the trial.
+ */
+export interface TrialRuntime {
+  /** How many times the workload was started (1 on the first run). */
+  readonly attempt: number;
+  /** Process group id of the running workload, if any. */
+  readonly pgid?: number;
+  /** The trial's working directory. */
+  readonly workDir?: string;
+}
+
+/** A trial as stored. */
+export interface StoredTrial {
+  readonly trial: Trial;
+  readonly experimentName: string;
+  readonly version: number;
+  /** Creation order within the store, strictly increasing. */
+  readonly seq: number;
+  readonly runtime?: TrialRuntime;
+}
+
+/** Reads; snapshots. */
+export interface StoreReader {
+  getExperiment(name: string): Promise<StoredExperiment | undefined>;
+  listExperiments(): Promise<readonly StoredExperiment[]>;
+  getTrial(name: string): Promise<StoredTrial | undefined>;
+  /** Trials of one experiment in creation order, optionally only some phases. */
+  listTrials(experiment: string, filter?: { readonly phases?: readonly TrialPhase[] }): Promise<readonly StoredTrial[]>;
+  /** Observation log of one trial ordered by time, then insertion. */
+  getObservationLog(trial: string, q?: ObservationQuery): Promise<readonly MetricLog[]>;
+  getAlgorithmState(experiment: string): Promise<AlgorithmState | undefined>;
+}
+
+/** Reads and writes inside one transaction. */
+export interface StoreTx extends StoreReader {
+  /** Creates an experiment; ConflictError if the name exists. Returns version 1. */
+  createExperiment(e: Experiment): Promise<number>;
+  /** Replaces the spec (and metadata labels/annotations); returns the new version. */
+  updateExperimentSpec(name: string, spec: ExperimentSpec, expectedVersion?: number): Promise<number>;
+  /** Replaces the status; returns the new version. */
+  updateExperimentStatus(name: string, status: ExperimentStatus, expectedVersion?: number): Promise<number>;
+  /** Deletes an experiment with its trials, logs and algorithm state; NotFoundError if absent. */
+  deleteExperiment(name: string): Promise<void>;
+  /** Records a trial; ConflictError if the name exists, NotFoundError if the experiment does not. */
+  createTrial(t: Trial, runtime?: TrialRuntime): Promise<void>;
+  /** Replaces a trial's status; returns the new version. */
+  updateTrialStatus(name: string, status: TrialStatus, expectedVersion?: number): Promise<number>;
+  /** Records where a trial's workload runs. */
+  updateTrialRuntime(name: string, runtime: TrialRuntime): Promise<void>;
+  /** Appends to a trial's observation log. */
+  appendObservations(trial: string, logs: readonly MetricLog[]): Promise<void>;
+  /** Deletes a trial's observation log (before a re-run, or Katib's DeleteObservationLog). */
+  deleteObservations(trial: string): Promise<void>;
+  /** Replaces the experiment's algorithm state. */
+  putAlgorithmState(experiment: string, state: AlgorithmState): Promise<void>;
+}
+
+/** A store: transactions, snapshot reads, close. */
+export interface ExperimentStore {
+  /** Runs `fn` in one serialised, all-or-nothing transaction; rolls back if it throws. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Snapshot reads outside a transaction. */
+  readonly read: StoreReader;
+  /** Closes the store; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,61 @@
+/**
+ * Katib's Suggestion service as a port (api.proto `Suggestion`): the one seam between the
+ * controller and every algorithm. Implemented in-process (default) and over gRPC.
+ */
+import type {
+  AlgorithmSetting,
+  AlgorithmState,
+  Experiment,
+  ParameterAssignment,
+  TrialView,
+} from '../api/index.js';
+
+/** Katib's GetSuggestionsRequest, in domain types. */
+export interface GetSuggestionsRequest {
+  /** The experiment; its algorithm settings already overlaid with `state.algorithmSettings`. */
+  readonly experiment: Experiment;
+  /** Every trial of the experiment except MetricsUnavailable ones (as Katib sends them). */
+  readonly trials: readonly TrialView[];
+  /** How many new assignments are wanted now. */
+  readonly currentRequestNumber: number;
+  /** Assignments wanted in total so far (Katib's Suggestion `spec.requests`). */
+  readonly totalRequestNumber: number;
+  /** Durable state from the last call (in-process transport only; gRPC carries settings instead). */
+  readonly state?: AlgorithmState;
+}
+
+/** One new assignment. */
+export interface SuggestedTrial {
+  readonly parameterAssignments: readonly ParameterAssignment[];
+  /** Optional trial name the algorithm chose (pbt). */
+  readonly trialName?: string;
+  /** Labels to add to the trial (pbt generation, hyperband bracket…). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Katib's GetSuggestionsReply, in domain types. */
+export interface GetSuggestionsReply {
+  /**
+   * Exactly `currentRequestNumber` assignments, or fewer only when the search space is exhausted
+   * (then the controller ends the experiment with ExperimentSuggestionEndReached once idle).
+   */
+  readonly assignments: readonly SuggestedTrial[];
+  /** Settings to merge into the state's `algorithmSettings` (Katib's reply `algorithm`). */
+  readonly algorithmSettings?: readonly AlgorithmSetting[];
+  /** New durable state (in-process transport). */
+  readonly state?: AlgorithmState;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Deadline in milliseconds from now. */
+  readonly deadlineMs?: number;
+}
+
+/** The Suggestion service. */
+export interface SuggestionService {
+  getSuggestions(req: GetSuggestionsRequest, opts?: CallOptions): Promise<GetSuggestionsReply>;
+  /** Resolves when the experiment's algorithm and settings are valid; rejects with SpecError otherwise. */
+  validateAlgorithmSettings(experiment: Experiment, opts?: CallOptions): Promise<void>;
+}
