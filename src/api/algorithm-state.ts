@@ -17,4 +17,10 @@ export interface AlgorithmState {
   readonly suggestionCount: number;
   /** Seed chosen at the first call when the spec sets no `random_state`, so reruns repeat. */
   readonly seed?: number;
+  /**
+   * Set by the controller when the algorithm returned fewer assignments than requested: the search
+   * space is exhausted, no more suggestions are asked for, and the experiment ends with
+   * ExperimentSuggestionEndReached once no trial is active.
+   */
+  readonly exhausted?: boolean;
 }

@@ -41,7 +41,10 @@ export function setCondition<T extends string>(
 }
 
 /** Removes a condition type. Returns a new list. */
-export function removeCondition<T extends string>(conditions: readonly Condition<T>[], type: T): Condition<T>[] {
+export function removeCondition<T extends string>(
+  conditions: readonly Condition<T>[],
+  type: T,
+): Condition<T>[] {
   return conditions.filter((c) => c.type !== type);
 }
 

@@ -17,7 +17,8 @@ export type ObjectiveType = 'minimize' | 'maximize';
 /** Which of a metric's reported values is the trial's value. */
 export type MetricStrategyType = 'min' | 'max' | 'latest';
 /** How a trial's metrics are collected. */
-export type CollectorKind = 'StdOut' | 'File' | 'TensorFlowEvent' | 'PrometheusMetric' | 'Custom' | 'Push' | 'None';
+export type CollectorKind =
+  'StdOut' | 'File' | 'TensorFlowEvent' | 'PrometheusMetric' | 'Custom' | 'Push' | 'None';
 /** Format of a metrics file. */
 export type FileFormat = 'TEXT' | 'JSON';
 /** Whether a metrics path names a file or a directory. */
@@ -115,7 +116,11 @@ export interface HttpGetSource {
 /** Where metrics are read. */
 export interface MetricsSource {
   readonly httpGet?: HttpGetSource;
-  readonly fileSystemPath?: { readonly path?: string; readonly kind?: FileSystemKind; readonly format?: FileFormat };
+  readonly fileSystemPath?: {
+    readonly path?: string;
+    readonly kind?: FileSystemKind;
+    readonly format?: FileFormat;
+  };
   readonly filter?: { readonly metricsFormat?: readonly string[] };
 }
 
@@ -132,7 +137,10 @@ export interface NasConfig {
     readonly inputSizes?: readonly number[];
     readonly outputSizes?: readonly number[];
   };
-  readonly operations?: readonly { readonly operationType: string; readonly parameters?: readonly ParameterSpec[] }[];
+  readonly operations?: readonly {
+    readonly operationType: string;
+    readonly parameters?: readonly ParameterSpec[];
+  }[];
 }
 
 /** Katib's ExperimentSpec after defaulting. */

@@ -21,3 +21,4 @@ export * from './algorithm-state.js';
 export * from './defaults.js';
 export * from './validate.js';
 export * from './load.js';
+export * from './trial-template.js';

@@ -40,7 +40,10 @@ export function metricValue(
 }
 
 /** The objective metric's value for a trial; `undefined` when it has none. */
-export function objectiveValue(observation: Observation | undefined, objective: ObjectiveSpec): number | undefined {
+export function objectiveValue(
+  observation: Observation | undefined,
+  objective: ObjectiveSpec,
+): number | undefined {
   return metricValue(observation, objective, objective.objectiveMetricName);
 }
 

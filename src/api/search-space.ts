@@ -85,10 +85,12 @@ export function isFeasibleValue(p: ParameterSpace, value: number | string): bool
     case 'discrete':
       return typeof value === 'number' && p.values.includes(value);
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < p.min || value > p.max) return false;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < p.min || value > p.max)
+        return false;
       return (value - p.min) % p.step === 0;
     case 'double': {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < p.min || value > p.max) return false;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < p.min || value > p.max)
+        return false;
       if (p.step === undefined) return true;
       const k = (value - p.min) / p.step;
       return Math.abs(k - Math.round(k)) <= STEP_TOLERANCE * Math.max(1, Math.abs(k));
@@ -134,7 +136,10 @@ export function toParameterAssignments(space: SearchSpace, a: Assignment): Param
  * Converts Katib's `[{name, value}]` list to an Assignment. Names not in the space are kept as
  * strings (NAS or resource parameters some algorithms add).
  */
-export function fromParameterAssignments(space: SearchSpace, list: readonly ParameterAssignment[]): Assignment {
+export function fromParameterAssignments(
+  space: SearchSpace,
+  list: readonly ParameterAssignment[],
+): Assignment {
   const out: Record<string, number | string> = {};
   for (const { name, value } of list) {
     const p = space.find((q) => q.name === name);
@@ -153,7 +158,8 @@ export function infeasibilities(space: SearchSpace, a: Assignment): string[] {
   for (const p of space) {
     const v = a[p.name];
     if (v === undefined) problems.push(`${p.name}: missing`);
-    else if (!isFeasibleValue(p, v)) problems.push(`${p.name}: ${JSON.stringify(v)} is outside the feasible space`);
+    else if (!isFeasibleValue(p, v))
+      problems.push(`${p.name}: ${JSON.stringify(v)} is outside the feasible space`);
   }
   return problems;
 }

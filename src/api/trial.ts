@@ -14,13 +14,7 @@ import type {
 
 /** Trial condition types. */
 export type TrialConditionType =
-  | 'Created'
-  | 'Running'
-  | 'Succeeded'
-  | 'Killed'
-  | 'Failed'
-  | 'MetricsUnavailable'
-  | 'EarlyStopped';
+  'Created' | 'Running' | 'Succeeded' | 'Killed' | 'Failed' | 'MetricsUnavailable' | 'EarlyStopped';
 
 /** Katib's reasons for trial conditions. */
 export const TrialReason = {
@@ -38,13 +32,7 @@ export const TrialReason = {
  * (Killed → Failed → Succeeded → EarlyStopped → Running → MetricsUnavailable → Pending).
  */
 export type TrialPhase =
-  | 'Pending'
-  | 'Running'
-  | 'Succeeded'
-  | 'Killed'
-  | 'Failed'
-  | 'MetricsUnavailable'
-  | 'EarlyStopped';
+  'Pending' | 'Running' | 'Succeeded' | 'Killed' | 'Failed' | 'MetricsUnavailable' | 'EarlyStopped';
 
 /** Katib's TrialSpec. */
 export interface TrialSpec {
@@ -92,7 +80,8 @@ export function isTerminalPhase(phase: TrialPhase): boolean {
 
 /** The trial's phase from its conditions, in Katib's classification order (§4.2). */
 export function trialPhase(status: TrialStatus): TrialPhase {
-  const on = (t: TrialConditionType): boolean => status.conditions.some((c) => c.type === t && c.status === 'True');
+  const on = (t: TrialConditionType): boolean =>
+    status.conditions.some((c) => c.type === t && c.status === 'True');
   if (on('Killed')) return 'Killed';
   if (on('Failed')) return 'Failed';
   if (on('Succeeded')) return 'Succeeded';

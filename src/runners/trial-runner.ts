@@ -9,7 +9,9 @@
  * - `stop` is idempotent and stops the whole workload (the process group locally).
  * - Events of one trial arrive in order: started, output/file/observations…, exited.
  */
-import type { MetricLog, Trial } from '../api/index.js';
+import { KatibError } from '../api/errors.js';
+import type { MetricLog } from '../api/observation.js';
+import type { Trial } from '../api/trial.js';
 
 /** Lifecycle of a runner (Temporal's Worker states, simplified). */
 export type RunnerState = 'running' | 'draining' | 'closed';
@@ -68,4 +70,18 @@ export interface TrialRunner {
   /** Stops accepting starts; `force` stops running trials. Memoised: repeated calls share one promise. */
   close(opts?: { readonly force?: boolean }): Promise<void>;
   getState(): RunnerState;
+}
+
+/**
+ * `start` was called after `close`: the runner no longer takes trials. The trial was not started
+ * and gets no events; start it on another runner (or after a restart).
+ */
+export class RunnerClosedError extends KatibError {
+  readonly code = 'UNAVAILABLE' as const;
+  /** The trial that was not started. */
+  readonly trialName: string;
+  constructor(runnerKind: TrialRunner['kind'], trialName: string) {
+    super(`the ${runnerKind} runner is closing or closed; trial ${trialName} was not started`);
+    this.trialName = trialName;
+  }
 }

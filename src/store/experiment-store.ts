@@ -53,39 +53,66 @@ export interface StoredTrial {
   readonly runtime?: TrialRuntime;
 }
 
-/** Reads; snapshots. */
+/** Reads; every result is a snapshot. A missing name gives undefined or an empty list, never an error. */
 export interface StoreReader {
+  /** One experiment, with its status (when one was written) and version. */
   getExperiment(name: string): Promise<StoredExperiment | undefined>;
+  /** Every experiment, in creation order. */
   listExperiments(): Promise<readonly StoredExperiment[]>;
+  /** One trial, with its experiment's name, version, seq and runtime. */
   getTrial(name: string): Promise<StoredTrial | undefined>;
-  /** Trials of one experiment in creation order, optionally only some phases. */
-  listTrials(experiment: string, filter?: { readonly phases?: readonly TrialPhase[] }): Promise<readonly StoredTrial[]>;
-  /** Observation log of one trial ordered by time, then insertion. */
+  /**
+   * Trials of one experiment in creation order, optionally only those whose phase (trialPhase of
+   * the stored status) is in `phases`; an empty `phases` list matches no trial.
+   */
+  listTrials(
+    experiment: string,
+    filter?: { readonly phases?: readonly TrialPhase[] },
+  ): Promise<readonly StoredTrial[]>;
+  /**
+   * Observation log of one trial ordered by time, then insertion. Times are compared as instants
+   * (any RFC 3339 offset or precision), `startTime`/`endTime` inclusive, and returned in UTC.
+   * @throws SpecError when `startTime` or `endTime` is not RFC 3339.
+   */
   getObservationLog(trial: string, q?: ObservationQuery): Promise<readonly MetricLog[]>;
+  /** The experiment's algorithm state, if one was put. */
   getAlgorithmState(experiment: string): Promise<AlgorithmState | undefined>;
 }
 
 /** Reads and writes inside one transaction. */
 export interface StoreTx extends StoreReader {
-  /** Creates an experiment; ConflictError if the name exists. Returns version 1. */
+  /**
+   * Creates an experiment and returns its version, 1. ConflictError if the name exists; SpecError
+   * without `metadata.name`.
+   */
   createExperiment(e: Experiment): Promise<number>;
-  /** Replaces the spec (and metadata labels/annotations); returns the new version. */
+  /**
+   * Replaces the spec (metadata stays as created); returns the new version. NotFoundError if
+   * absent, ConflictError if `expectedVersion` is given and stale.
+   */
   updateExperimentSpec(name: string, spec: ExperimentSpec, expectedVersion?: number): Promise<number>;
-  /** Replaces the status; returns the new version. */
+  /** Replaces the status; returns the new version. NotFoundError / ConflictError as for the spec. */
   updateExperimentStatus(name: string, status: ExperimentStatus, expectedVersion?: number): Promise<number>;
   /** Deletes an experiment with its trials, logs and algorithm state; NotFoundError if absent. */
   deleteExperiment(name: string): Promise<void>;
-  /** Records a trial; ConflictError if the name exists, NotFoundError if the experiment does not. */
+  /**
+   * Records a trial at version 1 under the experiment named by its `katib.kubeflow.org/experiment`
+   * label (SpecError if the label or `metadata.name` is missing); ConflictError if the name exists
+   * (in any experiment), NotFoundError if the experiment does not.
+   */
   createTrial(t: Trial, runtime?: TrialRuntime): Promise<void>;
-  /** Replaces a trial's status; returns the new version. */
+  /** Replaces a trial's status; returns the new version. NotFoundError if absent, ConflictError if stale. */
   updateTrialStatus(name: string, status: TrialStatus, expectedVersion?: number): Promise<number>;
-  /** Records where a trial's workload runs. */
+  /** Records where a trial's workload runs; bumps the trial's version. NotFoundError if absent. */
   updateTrialRuntime(name: string, runtime: TrialRuntime): Promise<void>;
-  /** Appends to a trial's observation log. */
+  /**
+   * Appends to a trial's observation log, all or none. NotFoundError if the trial is absent;
+   * SpecError if a `timeStamp` is not RFC 3339 or a `step` not an integer.
+   */
   appendObservations(trial: string, logs: readonly MetricLog[]): Promise<void>;
-  /** Deletes a trial's observation log (before a re-run, or Katib's DeleteObservationLog). */
+  /** Deletes a trial's observation log (before a re-run, or Katib's DeleteObservationLog); idempotent. */
   deleteObservations(trial: string): Promise<void>;
-  /** Replaces the experiment's algorithm state. */
+  /** Replaces the experiment's algorithm state. NotFoundError if the experiment is absent. */
   putAlgorithmState(experiment: string, state: AlgorithmState): Promise<void>;
 }
 

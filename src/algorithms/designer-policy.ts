@@ -1,0 +1,267 @@
+/**
+ * The one generic wrapper around every designer (Vizier's `SerializableDesignerPolicy`):
+ * restore the designer from the saved state, or create it → `update` with only the trials it has
+ * not seen (the delta, tracked by trial name in the state) → `suggest(count)` → `dump`.
+ *
+ * A call at trial 2000 therefore costs what the designer needs for the new trials, not a rebuild
+ * of the whole study (Katib's Python services rebuild, or lose everything on restart).
+ *
+ * An in-memory cache keeps the live designer of recent experiments, so the next call skips even
+ * the restore. A cached designer is used only when it provably matches the request:
+ * - with saved state (embedded engine): the state's `token` is the one this cache entry wrote;
+ * - without state (a stateless gRPC caller): the entry has seen only trials that are in the
+ *   request, as completed, and the suggestion count matches.
+ * Otherwise the designer is restored from the state, or created and fed the whole history. Either
+ * way the suggestions are the same: that equivalence is part of the designer conformance suite.
+ */
+import type { ObjectiveSpec } from '../api/experiment.js';
+import { objectiveValue } from '../api/objective-value.js';
+import { fromParameterAssignments, type SearchSpace } from '../api/search-space.js';
+import type { TrialView } from '../api/trial-view.js';
+import { isTerminalPhase } from '../api/trial.js';
+import type { AlgorithmDefinition, DesignerContext } from './algorithm-definition.js';
+import {
+  isStatefulDesigner,
+  type ActiveTrial,
+  type CompletedTrial,
+  type Designer,
+  type Suggestion,
+} from './designer.js';
+
+/** The policy's part of the algorithm state (stored as `AlgorithmState.designer`). JSON-safe. */
+export interface PolicyState {
+  /** Format marker and version of this record. */
+  readonly format: 'designer-policy/v1';
+  /** The algorithm that wrote it; a different algorithm ignores the record. */
+  readonly algorithm: string;
+  /** Identifies the call that wrote it, to match the in-memory cache. */
+  readonly token: string;
+  /** Assignments handed out including this call. */
+  readonly suggestionCount: number;
+  /** Names of the completed trials the saved designer has learned from (empty for designers without `dump`). */
+  readonly seen: readonly string[];
+  /** The designer's own `dump()`, when it has one. */
+  readonly designer?: unknown;
+}
+
+/** One call of the policy. */
+export interface PolicyRequest<S extends object> {
+  readonly definition: AlgorithmDefinition<S>;
+  readonly context: DesignerContext<S>;
+  /** Identifies the experiment across calls (its uid, or namespace/name): the cache key. */
+  readonly experimentKey: string;
+  /** Every trial the service was given (all phases but MetricsUnavailable, as Katib sends them). */
+  readonly trials: readonly TrialView[];
+  /** How many assignments are wanted. */
+  readonly count: number;
+  /** Assignments handed out before this call (Katib's `suggestionCount`). */
+  readonly suggestionCount: number;
+  /** `AlgorithmState.designer` from the previous call, if the transport carries state. */
+  readonly state?: unknown;
+}
+
+/** Where the designer of a call came from (for tests and metrics). */
+export type DesignerSource = 'cache' | 'restored' | 'created';
+
+/** What one call produced. */
+export interface PolicyResult {
+  readonly suggestions: readonly Suggestion[];
+  /** The new policy state, to be saved with the trials created from `suggestions`. */
+  readonly state: PolicyState;
+  readonly source: DesignerSource;
+}
+
+/** Options of {@link DesignerPolicy}. */
+export interface DesignerPolicyOptions {
+  /**
+   * How many experiments' live designers to keep (least recently used are dropped); 0 disables
+   * the cache.
+   * @default 64
+   */
+  readonly cacheSize?: number;
+  /**
+   * Distinguishes this process's tokens from another's writing the same store.
+   * @default a value derived from the clock and a counter
+   */
+  readonly nonce?: string;
+}
+
+interface CacheEntry {
+  readonly designer: Designer;
+  readonly seen: Set<string>;
+  readonly seenOrder: string[];
+  readonly token: string;
+  readonly suggestionCount: number;
+  readonly contextKey: string;
+}
+
+let policyInstances = 0;
+
+const isRecord = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Reads a saved policy state; `undefined` when `x` is not one written for `algorithm`. */
+export function readPolicyState(x: unknown, algorithm: string): PolicyState | undefined {
+  if (!isRecord(x) || x['format'] !== 'designer-policy/v1' || x['algorithm'] !== algorithm) return undefined;
+  const seen = x['seen'];
+  if (typeof x['token'] !== 'string' || typeof x['suggestionCount'] !== 'number' || !Array.isArray(seen))
+    return undefined;
+  if (!seen.every((s) => typeof s === 'string')) return undefined;
+  return x as unknown as PolicyState;
+}
+
+/** A completed trial as the designer sees it: assignment parsed, objective chosen by its strategy. */
+export function toCompletedTrial(t: TrialView, space: SearchSpace, objective: ObjectiveSpec): CompletedTrial {
+  const value = objectiveValue(t.observation, objective);
+  return {
+    name: t.name,
+    assignment: fromParameterAssignments(space, t.parameterAssignments),
+    labels: t.labels,
+    phase: t.phase,
+    ...(value !== undefined ? { objective: value } : {}),
+    ...(t.observation !== undefined ? { observation: t.observation } : {}),
+  };
+}
+
+/** An active trial as the designer sees it. */
+export function toActiveTrial(t: TrialView, space: SearchSpace): ActiveTrial {
+  return {
+    name: t.name,
+    assignment: fromParameterAssignments(space, t.parameterAssignments),
+    labels: t.labels,
+  };
+}
+
+/** Splits trials into completed (terminal phases) and active ones, parsing every assignment. */
+export function toDesignerTrials(
+  trials: readonly TrialView[],
+  space: SearchSpace,
+  objective: ObjectiveSpec,
+): { readonly completed: CompletedTrial[]; readonly active: ActiveTrial[] } {
+  const completed: CompletedTrial[] = [];
+  const active: ActiveTrial[] = [];
+  for (const t of trials) {
+    if (isTerminalPhase(t.phase)) completed.push(toCompletedTrial(t, space, objective));
+    else active.push(toActiveTrial(t, space));
+  }
+  return { completed, active };
+}
+
+/**
+ * Runs designers for the suggestion service: restore or create → update(delta) → suggest → dump,
+ * with a cache of live designers. One instance serves many experiments; calls for the same
+ * experiment must not overlap (the controller serialises them).
+ */
+export class DesignerPolicy {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cacheSize: number;
+  private readonly nonce: string;
+  private counter = 0;
+
+  constructor(options: DesignerPolicyOptions = {}) {
+    this.cacheSize = Math.max(0, options.cacheSize ?? 64);
+    this.nonce = options.nonce ?? `${Date.now().toString(36)}-${(policyInstances++).toString(36)}`;
+  }
+
+  /** Suggests `count` assignments for one experiment. Errors from the designer propagate unchanged. */
+  suggest<S extends object>(req: PolicyRequest<S>): PolicyResult {
+    const { definition, context } = req;
+    const contextKey = JSON.stringify([
+      definition.name,
+      context.seed,
+      context.settings,
+      context.space,
+      context.maxTrialCount ?? null,
+    ]);
+    const saved = readPolicyState(req.state, definition.name);
+    // Parse only what the designer will see: trials already learned from are skipped by name.
+    const completedViews = req.trials.filter((t) => isTerminalPhase(t.phase));
+    const active = req.trials
+      .filter((t) => !isTerminalPhase(t.phase))
+      .map((t) => toActiveTrial(t, context.space));
+
+    // Take the entry out while we work: if anything throws, no half-updated designer stays cached.
+    const cached = this.cache.get(req.experimentKey);
+    this.cache.delete(req.experimentKey);
+
+    let designer: Designer;
+    let seen: Set<string>;
+    let seenOrder: string[];
+    let source: DesignerSource;
+    if (cached && cached.contextKey === contextKey && this.matches(cached, saved, req, completedViews)) {
+      designer = cached.designer;
+      seen = cached.seen;
+      seenOrder = cached.seenOrder;
+      source = 'cache';
+    } else {
+      const restored =
+        saved?.designer !== undefined && definition.restore
+          ? definition.restore(context, saved.designer)
+          : undefined;
+      if (restored && saved) {
+        designer = restored;
+        seenOrder = [...saved.seen];
+        seen = new Set(seenOrder);
+        source = 'restored';
+      } else {
+        designer = definition.create(context);
+        seenOrder = [];
+        seen = new Set();
+        source = 'created';
+      }
+    }
+
+    const fresh = completedViews
+      .filter((t) => !seen.has(t.name))
+      .map((t) => toCompletedTrial(t, context.space, context.objective));
+    designer.update({ completed: fresh, active, suggestionCount: req.suggestionCount });
+    for (const t of fresh) {
+      seen.add(t.name);
+      seenOrder.push(t.name);
+    }
+    const suggestions = req.count > 0 ? designer.suggest(req.count) : [];
+
+    const token = `${this.nonce}.${(this.counter++).toString(36)}`;
+    const suggestionCount = req.suggestionCount + suggestions.length;
+    // Only a designer that can be restored has state worth saving; any other is rebuilt from the
+    // whole history on a cache miss, so it must not claim to have seen anything.
+    const durable = isStatefulDesigner(designer) && definition.restore !== undefined ? designer : undefined;
+    const state: PolicyState = {
+      format: 'designer-policy/v1',
+      algorithm: definition.name,
+      token,
+      suggestionCount,
+      seen: durable ? [...seenOrder] : [],
+      ...(durable ? { designer: durable.dump() } : {}),
+    };
+    if (this.cacheSize > 0) {
+      this.cache.set(req.experimentKey, { designer, seen, seenOrder, token, suggestionCount, contextKey });
+      while (this.cache.size > this.cacheSize) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest === undefined) break;
+        this.cache.delete(oldest);
+      }
+    }
+    return { suggestions, state, source };
+  }
+
+  /** Drops the cached designer of one experiment (e.g. when it is deleted). */
+  forget(experimentKey: string): void {
+    this.cache.delete(experimentKey);
+  }
+
+  private matches<S extends object>(
+    entry: CacheEntry,
+    saved: PolicyState | undefined,
+    req: PolicyRequest<S>,
+    completed: readonly TrialView[],
+  ): boolean {
+    if (entry.suggestionCount !== req.suggestionCount) return false;
+    if (req.state !== undefined) return saved !== undefined && saved.token === entry.token;
+    // Stateless caller: the cached designer must not know a trial the request lacks as completed.
+    if (entry.seen.size > completed.length) return false;
+    const names = new Set(completed.map((t) => t.name));
+    for (const n of entry.seen) if (!names.has(n)) return false;
+    return true;
+  }
+}

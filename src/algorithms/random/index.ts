@@ -1,0 +1,2 @@
+/** Katib's `random` algorithm. */
+export { randomAlgorithm, randomSettings, drawPoint, assignmentKey, type RandomSettings } from './random.js';

@@ -1,0 +1,109 @@
+/**
+ * The `katib` command line: run, validate, get, describe, logs, delete.
+ *
+ * ```sh
+ * katib run examples/quadratic-random.yaml
+ * katib get trials quadratic-random -o yaml
+ * ```
+ */
+import { Command, CommanderError } from 'commander';
+import { KatibError, SpecError } from '../api/index.js';
+import { deleteCommand } from './commands/delete.js';
+import { describeCommand } from './commands/describe.js';
+import { getCommand } from './commands/get.js';
+import { logsCommand } from './commands/logs.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { UsageError } from './output.js';
+
+export { ProgressLine } from './progress.js';
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('katib')
+    .description('Katib-compatible hyperparameter tuning: Katib v1beta1 Experiments, run locally')
+    .option('--db <path>', 'SQLite state file (default: $KATIB_DB or .katib/katib.db)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const globals = (): { db?: string } => {
+    const o = program.opts<{ db?: string }>();
+    return o.db !== undefined ? { db: o.db } : {};
+  };
+
+  program
+    .command('run')
+    .description('run an Experiment file: create it, or resume it if it exists')
+    .argument('<file>', 'Experiment YAML or JSON (kubeflow.org/v1beta1)')
+    .option('-o, --output <format>', 'print the final experiment as json or yaml')
+    .option('--plain', 'one line per finished trial instead of a live line')
+    .action(async (file: string, o: { output?: string; plain?: boolean }) => {
+      code = await runCommand(file, { ...globals(), ...o });
+    });
+  program
+    .command('validate')
+    .description('check an Experiment file against every Katib rule; exit 1 if any is broken')
+    .argument('<file>')
+    .action(async (file: string) => {
+      code = await validateCommand(file, process.stdout);
+    });
+  program
+    .command('get')
+    .description('list experiments or trials (kubectl style)')
+    .argument('<kind>', 'experiments | experiment | trials | trial')
+    .argument('[name]', 'experiment name (for trials: the experiment whose trials to list)')
+    .option('-o, --output <format>', 'json | yaml | wide | name')
+    .action(async (kind: string, name: string | undefined, o: { output?: string }) => {
+      code = await getCommand(kind, name, { ...globals(), ...o }, process.stdout);
+    });
+  program
+    .command('describe')
+    .description('show an experiment or trial: status, optimal trial, conditions')
+    .argument('<kind>', 'experiment | trial')
+    .argument('<name>')
+    .action(async (kind: string, name: string) => {
+      code = await describeCommand(kind, name, globals(), process.stdout);
+    });
+  program
+    .command('logs')
+    .description("print a trial's output")
+    .argument('<trial>')
+    .option('--stderr', 'print stderr instead of stdout')
+    .option('-f, --follow', 'keep printing until the trial ends')
+    .action(async (trial: string, o: { stderr?: boolean; follow?: boolean }) => {
+      code = await logsCommand(trial, { ...globals(), ...o }, process.stdout);
+    });
+  program
+    .command('delete')
+    .description('delete an experiment with its trials and logs')
+    .argument('<kind>', 'experiment')
+    .argument('<name>')
+    .action(async (kind: string, name: string) => {
+      code = await deleteCommand(kind, name, globals(), process.stdout);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Prints a user-facing error (never a stack trace for a user mistake) and returns the exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof SpecError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof KatibError || err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`katib: internal error: ${message}\n`);
+  if (process.env['KATIB_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('(set KATIB_DEBUG=1 for a stack trace)\n');
+  return 70;
+}

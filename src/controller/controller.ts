@@ -1,0 +1,721 @@
+/**
+ * The level-triggered experiment controller (DESIGN.md §2): `reconcile(name)` reads the whole
+ * state of one experiment from the store, compares it with the spec and acts — asks the
+ * suggestion service for trials, records them, starts them on the runner, rebuilds the status and
+ * ends the experiment. It keeps no state the store lacks, so after a crash it simply reconciles
+ * again: trials recorded as pending or running that this process did not start are (re)started
+ * under the same names.
+ *
+ * Runner events (a trial started, printed a metric, exited) update the trial in the store and
+ * enqueue its experiment; they never decide anything about the experiment themselves.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  ExperimentReason,
+  KatibError,
+  SpecError,
+  TrialReason,
+  emptyExperimentStatus,
+  formatFieldError,
+  hasCondition,
+  setCondition,
+  trialPhase,
+  type AlgorithmSetting,
+  type AlgorithmState,
+  type Experiment,
+  type ExperimentStatus,
+  type MetricLog,
+  type Trial,
+  type TrialStatus,
+} from '../api/index.js';
+import {
+  createMetricsCollector,
+  isObservationAvailable,
+  summarizeObservation,
+  unavailableLog,
+  type MetricsCollector,
+} from '../metrics-collector/index.js';
+import type { RunnerEvent, StopReason, TrialRunner } from '../runners/index.js';
+import type { ExperimentStore, StoredExperiment, StoredTrial } from '../store/index.js';
+import type { SuggestionService } from '../suggestion/index.js';
+import {
+  completeExperiment,
+  computeExperimentStatus,
+  isExperimentCompleted,
+  isRestartable,
+  restartExperiment,
+} from './experiment-status.js';
+import { SOURCE_DIR_ANNOTATION, planLocalTrial } from './local-trial.js';
+import { buildTrial } from './trial-factory.js';
+import { activeCount, countTrials, trialsToAdd } from './trial-counts.js';
+import { newTrialName } from './trial-name.js';
+import { trialsForSuggestion } from './trial-view.js';
+import { WorkQueue } from './work-queue.js';
+
+/** Options of a Controller; all but the ports are optional. */
+export interface ControllerOptions {
+  readonly store: ExperimentStore;
+  readonly suggestions: SuggestionService;
+  readonly runner: TrialRunner;
+  /** Root of the per-trial directories (local-process runner). @default `.katib/trials` */
+  readonly trialsDir?: string;
+  /** Clock. @default `() => new Date()` */
+  readonly now?: () => Date;
+  /** Sink for notices (one line each). @default none */
+  readonly log?: (line: string) => void;
+  /** Deadline of one GetSuggestions call in ms (Katib's is a fixed 60 s: #1058). @default 300000 */
+  readonly suggestionDeadlineMs?: number;
+  /** Consecutive transient suggestion failures before the experiment fails. @default 5 */
+  readonly maxSuggestionFailures?: number;
+  /** How often buffered metric logs are written, in ms. @default 250 */
+  readonly flushIntervalMs?: number;
+  /** Periodic re-reconcile of watched experiments, in ms (a safety net). @default 2000 */
+  readonly resyncIntervalMs?: number;
+  /**
+   * Stops a workload left running by a previous engine process (kill -9); returns whether it
+   * stopped one. Called before a recorded-as-running trial is re-run.
+   */
+  readonly killOrphan?: (trialName: string, pgid: number) => boolean;
+}
+
+/** Something the controller did, for progress displays. */
+export type ControllerEvent =
+  | { readonly type: 'experiment'; readonly experiment: Experiment }
+  | { readonly type: 'trial'; readonly trial: Trial }
+  | { readonly type: 'notice'; readonly message: string };
+
+interface LiveTrial {
+  readonly name: string;
+  readonly experimentName: string;
+  readonly trial: Trial;
+  readonly workDir: string;
+  readonly collectors: Map<string, MetricsCollector>;
+  readonly buffer: MetricLog[];
+  /** Serialises this trial's store writes in event order. */
+  chain: Promise<void>;
+  flushTimer: NodeJS.Timeout | undefined;
+}
+
+type CompiledOptions = Required<Omit<ControllerOptions, 'killOrphan'>> & Pick<ControllerOptions, 'killOrphan'>;
+
+/** The experiment controller: one reconciler for every entry point and runner. */
+export class Controller {
+  private readonly opts: CompiledOptions;
+  private readonly queue: WorkQueue;
+  /** Trials this process has started (it never starts one twice). */
+  private readonly owned = new Set<string>();
+  private readonly live = new Map<string, LiveTrial>();
+  private readonly listeners = new Set<(e: ControllerEvent) => void>();
+  private readonly watched = new Map<string, { resolve: (e: StoredExperiment) => void; reject: (err: unknown) => void }[]>();
+  private readonly suggestionFailures = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly unsubscribe: () => void;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private state: 'running' | 'stopping' | 'stopped' = 'running';
+
+  private constructor(opts: ControllerOptions) {
+    this.opts = {
+      trialsDir: path.resolve('.katib', 'trials'),
+      now: () => new Date(),
+      log: () => undefined,
+      suggestionDeadlineMs: 300_000,
+      maxSuggestionFailures: 5,
+      flushIntervalMs: 250,
+      resyncIntervalMs: 2000,
+      ...opts,
+    };
+    this.queue = new WorkQueue(
+      (name) => this.reconcile(name),
+      (name, err) => this.failWatchers(name, err),
+    );
+    this.unsubscribe = this.opts.runner.onEvent((e) => this.onRunnerEvent(e));
+  }
+
+  /** A controller over the given store, suggestion service and runner. */
+  static create(opts: ControllerOptions): Controller {
+    return new Controller(opts);
+  }
+
+  /** Subscribes to controller events; returns the unsubscribe function. */
+  on(listener: (e: ControllerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Schedules a reconcile of `experimentName`. */
+  enqueue(experimentName: string): void {
+    this.queue.add(experimentName);
+  }
+
+  /**
+   * Reconciles `experimentName` until it is completed and none of its trials runs any more.
+   * Resolves with the final stored experiment; rejects on a controller bug or store failure.
+   */
+  runUntilComplete(experimentName: string): Promise<StoredExperiment> {
+    const done = new Promise<StoredExperiment>((resolve, reject) => {
+      const list = this.watched.get(experimentName) ?? [];
+      list.push({ resolve, reject });
+      this.watched.set(experimentName, list);
+    });
+    this.resyncTimer ??= setInterval(() => {
+      for (const name of this.watched.keys()) this.queue.add(name);
+    }, this.opts.resyncIntervalMs);
+    this.queue.add(experimentName);
+    return done;
+  }
+
+  /**
+   * Stops the controller. With `interrupt` (Ctrl-C) running trials are stopped and left to be
+   * re-run when the experiment resumes; otherwise they are left alone (the runner drains them).
+   */
+  async shutdown(opts: { readonly interrupt?: boolean } = {}): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.queue.close();
+    await this.opts.runner.close({ force: opts.interrupt ?? true });
+    await this.quiesce();
+    this.unsubscribe();
+    this.state = 'stopped';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // reconcile
+
+  /** One level-triggered pass over one experiment. */
+  async reconcile(name: string): Promise<void> {
+    if (this.state !== 'running') return;
+    const stored = await this.opts.store.read.getExperiment(name);
+    if (!stored) return;
+    const e = stored.experiment;
+    const now = this.opts.now();
+    const algo = await this.opts.store.read.getAlgorithmState(name);
+    let trials = await this.opts.store.read.listTrials(name);
+    let status: ExperimentStatus = e.status ?? emptyExperimentStatus();
+    if (!hasCondition(status.conditions, 'Created')) {
+      status = {
+        ...status,
+        startTime: now.toISOString(),
+        conditions: setCondition(status.conditions, 'Created', 'True', ExperimentReason.Created, 'Experiment is created', now),
+      };
+    }
+    if (
+      isExperimentCompleted(status) &&
+      isRestartable({ ...e, status }) &&
+      e.spec.maxTrialCount !== undefined &&
+      e.spec.maxTrialCount > trials.length
+    ) {
+      status = restartExperiment(status, now);
+      this.emit({ type: 'notice', message: `experiment ${name} restarts: maxTrialCount raised to ${e.spec.maxTrialCount}` });
+    }
+    status = computeExperimentStatus({ ...e, status }, trials.map((t) => t.trial), {
+      exhausted: algo?.exhausted ?? false,
+      now,
+    });
+    if (isExperimentCompleted(status)) {
+      await this.writeStatus(name, status);
+      await this.stopActive(trials, 'ExperimentCompleted');
+      this.checkDone(name);
+      return;
+    }
+
+    // Parallelism was lowered (on resume): stop the newest active trials beyond it.
+    const active = trials.filter((t) => isActive(t.trial));
+    if (active.length > e.spec.parallelTrialCount) {
+      const extra = active.slice(e.spec.parallelTrialCount).reverse();
+      await this.stopActive(extra, 'Killed', 'parallelTrialCount was lowered');
+      trials = await this.opts.store.read.listTrials(name);
+    }
+
+    const add = algo?.exhausted ? 0 : trialsToAdd(e.spec, countTrials(trials.map((t) => t.trial)));
+    if (add > 0) {
+      const outcome = await this.createTrials(stored.experiment, trials, algo, add);
+      if (outcome.failed) {
+        status = completeExperiment(status, 'Failed', ExperimentReason.Failed, outcome.failed, now);
+        await this.writeStatus(name, status);
+        await this.stopActive(trials, 'ExperimentCompleted');
+        this.checkDone(name);
+        return;
+      }
+      if (outcome.created > 0 || outcome.exhausted) {
+        trials = await this.opts.store.read.listTrials(name);
+        const algoNow = await this.opts.store.read.getAlgorithmState(name);
+        status = computeExperimentStatus({ ...e, status }, trials.map((t) => t.trial), {
+          exhausted: algoNow?.exhausted ?? false,
+          now,
+        });
+      }
+    }
+    await this.writeStatus(name, status);
+    if (isExperimentCompleted(status)) {
+      await this.stopActive(trials, 'ExperimentCompleted');
+      this.checkDone(name);
+      return;
+    }
+    for (const t of trials) {
+      if (isActive(t.trial) && !this.owned.has(t.trial.metadata.name)) await this.launch(stored.experiment, t);
+    }
+    this.checkDone(name);
+  }
+
+  private async createTrials(
+    e: Experiment,
+    trials: readonly StoredTrial[],
+    algo: AlgorithmState | undefined,
+    count: number,
+  ): Promise<{ created: number; exhausted: boolean; failed?: string }> {
+    const name = e.metadata.name;
+    const experiment = withAlgorithmSettings(e, algo?.algorithmSettings);
+    let reply;
+    try {
+      reply = await withDeadline(
+        (signal) =>
+          this.opts.suggestions.getSuggestions(
+            {
+              experiment,
+              trials: trialsForSuggestion(trials.map((t) => t.trial)),
+              currentRequestNumber: count,
+              totalRequestNumber: (algo?.suggestionCount ?? 0) + count,
+              ...(algo ? { state: algo } : {}),
+            },
+            { signal, deadlineMs: this.opts.suggestionDeadlineMs },
+          ),
+        this.opts.suggestionDeadlineMs,
+        `GetSuggestions for ${name} exceeded its deadline of ${this.opts.suggestionDeadlineMs} ms`,
+      );
+    } catch (err) {
+      if (err instanceof SpecError) {
+        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${err.errors.map(formatFieldError).join('; ')}` };
+      }
+      const failures = (this.suggestionFailures.get(name) ?? 0) + 1;
+      this.suggestionFailures.set(name, failures);
+      const message = err instanceof Error ? err.message : String(err);
+      if (failures >= this.opts.maxSuggestionFailures || !isTransient(err))
+        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}` };
+      this.emit({ type: 'notice', message: `suggestion failed (attempt ${failures}), retrying: ${message}` });
+      this.queue.addAfter(name, Math.min(500 * 2 ** failures, 30_000));
+      return { created: 0, exhausted: false };
+    }
+    this.suggestionFailures.delete(name);
+    const now = this.opts.now();
+    const exhausted = reply.assignments.length < count;
+    try {
+      await this.opts.store.transaction(async (tx) => {
+        const taken = new Set((await tx.listTrials(name)).map((t) => t.trial.metadata.name));
+        for (const s of reply.assignments) {
+          const trialName = s.trialName ?? newTrialName(name, taken);
+          taken.add(trialName);
+          await tx.createTrial(buildTrial(e, s, trialName, now));
+        }
+        const base: AlgorithmState = reply.state ?? algo ?? { suggestionCount: 0 };
+        await tx.putAlgorithmState(name, {
+          ...base,
+          suggestionCount: (algo?.suggestionCount ?? 0) + reply.assignments.length,
+          ...mergedSettings(algo?.algorithmSettings, reply.algorithmSettings),
+          ...(exhausted || algo?.exhausted ? { exhausted: true } : {}),
+        });
+      });
+    } catch (err) {
+      if (err instanceof KatibError && (err.code === 'INVALID_SPEC' || err.code === 'INTERNAL')) {
+        return { created: 0, exhausted: false, failed: `Trial creation failed: ${err.message}` };
+      }
+      throw err;
+    }
+    if (exhausted)
+      this.emit({
+        type: 'notice',
+        message: `algorithm ${e.spec.algorithm.algorithmName} returned ${reply.assignments.length} of ${count} requested assignments: search space exhausted`,
+      });
+    return { created: reply.assignments.length, exhausted };
+  }
+
+  private async writeStatus(name: string, status: ExperimentStatus): Promise<void> {
+    const written = await this.opts.store.transaction(async (tx) => {
+      const cur = await tx.getExperiment(name);
+      if (!cur) return undefined;
+      if (JSON.stringify(cur.experiment.status ?? null) === JSON.stringify(status)) return undefined;
+      const next = { ...status, lastReconcileTime: this.opts.now().toISOString() };
+      await tx.updateExperimentStatus(name, next);
+      return { ...cur.experiment, status: next };
+    });
+    if (written) this.emit({ type: 'experiment', experiment: written });
+  }
+
+  /** Stops active trials: running ones through the runner, never-started ones directly. */
+  private async stopActive(trials: readonly StoredTrial[], reason: StopReason, message?: string): Promise<void> {
+    const running = new Set(this.opts.runner.active());
+    const stops: Promise<void>[] = [];
+    for (const t of trials) {
+      if (!isActive(t.trial)) continue;
+      const name = t.trial.metadata.name;
+      if (running.has(name)) {
+        stops.push(this.opts.runner.stop(name, reason));
+      } else if (!this.live.has(name)) {
+        this.owned.add(name);
+        await this.writeTrialStatus(name, (s) => killedStatus(s, this.opts.now(), message ?? stopMessage(reason)));
+      }
+    }
+    await Promise.all(stops);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // trial lifecycle
+
+  private async launch(e: Experiment, st: StoredTrial): Promise<void> {
+    const trial = st.trial;
+    const name = trial.metadata.name;
+    this.owned.add(name);
+    const attempt = (st.runtime?.attempt ?? 0) + 1;
+    const local = this.opts.runner.kind === 'local-process';
+    const trialDir = path.join(this.opts.trialsDir, name);
+    if (st.runtime?.pgid !== undefined && this.opts.killOrphan?.(name, st.runtime.pgid)) {
+      this.emit({ type: 'notice', message: `stopped the orphaned workload of trial ${name} (pgid ${st.runtime.pgid})` });
+    }
+    if (attempt > 1) {
+      this.emit({ type: 'notice', message: `re-running trial ${name} (attempt ${attempt}) under the same name` });
+      if (local) await fs.rename(trialDir, `${trialDir}.attempt-${attempt - 1}`).catch(() => undefined);
+    }
+    const sourceDir = e.metadata.annotations?.[SOURCE_DIR_ANNOTATION];
+    const plan = planLocalTrial(trial, trialDir, sourceDir);
+    if (local) for (const dir of plan.directories) await fs.mkdir(dir, { recursive: true });
+    const collectors = new Map<string, MetricsCollector>();
+    const spec = trial.spec.metricsCollector;
+    const kind = spec.collector?.kind ?? 'StdOut';
+    let collectorError: string | undefined;
+    try {
+      if (kind === 'StdOut') {
+        collectors.set('stdout', createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
+        collectors.set('stderr', createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
+      } else if (kind === 'File' && plan.metricsFile) {
+        collectors.set(`file:${plan.metricsFile}`, createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
+      }
+    } catch (err) {
+      collectorError = err instanceof Error ? err.message : String(err);
+    }
+    const live: LiveTrial = {
+      name,
+      experimentName: e.metadata.name,
+      trial,
+      workDir: trialDir,
+      collectors,
+      buffer: [],
+      chain: Promise.resolve(),
+      flushTimer: undefined,
+    };
+    this.live.set(name, live);
+    await this.opts.store.transaction(async (tx) => {
+      if (attempt > 1) await tx.deleteObservations(name);
+      await tx.updateTrialRuntime(name, { attempt, ...(local ? { workDir: trialDir } : {}) });
+      const cur = await tx.getTrial(name);
+      if (cur && hasCondition(cur.trial.status.conditions, 'Running')) {
+        await tx.updateTrialStatus(name, {
+          ...cur.trial.status,
+          conditions: setCondition(
+            cur.trial.status.conditions,
+            'Running',
+            'False',
+            'TrialRestarting',
+            `Trial is re-run (attempt ${attempt}) after the engine stopped`,
+            this.opts.now(),
+          ),
+        });
+      }
+    });
+    if (collectorError !== undefined) {
+      this.onRunnerEvent({ type: 'exited', trialName: name, at: this.opts.now(), exitCode: null, signal: null, error: collectorError });
+      return;
+    }
+    await this.opts.runner.start(plan.run);
+  }
+
+  private onRunnerEvent(e: RunnerEvent): void {
+    const live = this.live.get(e.trialName);
+    if (!live) return;
+    switch (e.type) {
+      case 'started':
+        this.chain(live, () => this.onStarted(live, e.at, e.pgid));
+        return;
+      case 'output':
+        this.collect(live, e.stream, e.chunk);
+        return;
+      case 'file':
+        this.collect(live, `file:${e.path}`, e.chunk);
+        return;
+      case 'observations':
+        live.buffer.push(...e.logs);
+        this.scheduleFlush(live);
+        return;
+      case 'exited':
+        if (live.flushTimer) clearTimeout(live.flushTimer);
+        for (const c of live.collectors.values()) live.buffer.push(...c.end());
+        this.chain(live, async () => {
+          await this.flush(live);
+          await this.onExited(live, e);
+        });
+        return;
+    }
+  }
+
+  private collect(live: LiveTrial, key: string, chunk: string): void {
+    const c = live.collectors.get(key);
+    if (!c) return;
+    const logs = c.push(chunk);
+    if (logs.length === 0) return;
+    live.buffer.push(...logs);
+    this.scheduleFlush(live);
+  }
+
+  private scheduleFlush(live: LiveTrial): void {
+    if (live.flushTimer) return;
+    live.flushTimer = setTimeout(() => {
+      live.flushTimer = undefined;
+      this.chain(live, () => this.flush(live));
+    }, this.opts.flushIntervalMs);
+  }
+
+  private async flush(live: LiveTrial): Promise<void> {
+    if (live.buffer.length === 0) return;
+    const logs = live.buffer.splice(0, live.buffer.length);
+    await this.opts.store.transaction((tx) => tx.appendObservations(live.name, logs));
+  }
+
+  private chain(live: LiveTrial, step: () => Promise<void>): void {
+    const p = live.chain.then(step).catch((err: unknown) => {
+      this.emit({ type: 'notice', message: `trial ${live.name}: ${err instanceof Error ? err.message : String(err)}` });
+    });
+    live.chain = p;
+    this.track(p);
+  }
+
+  private async onStarted(live: LiveTrial, at: Date, pgid: number | undefined): Promise<void> {
+    await this.opts.store.transaction(async (tx) => {
+      const cur = await tx.getTrial(live.name);
+      if (!cur) return;
+      if (pgid !== undefined) await tx.updateTrialRuntime(live.name, { ...(cur.runtime ?? { attempt: 1 }), pgid });
+      const status: TrialStatus = {
+        ...cur.trial.status,
+        startTime: cur.trial.status.startTime ?? at.toISOString(),
+        conditions: setCondition(cur.trial.status.conditions, 'Running', 'True', TrialReason.Running, 'Trial is running', at),
+      };
+      await tx.updateTrialStatus(live.name, status);
+      this.emit({ type: 'trial', trial: { ...cur.trial, status } });
+    });
+    this.queue.add(live.experimentName);
+  }
+
+  private async onExited(live: LiveTrial, e: Extract<RunnerEvent, { type: 'exited' }>): Promise<void> {
+    const now = this.opts.now();
+    const objective = live.trial.spec.objective;
+    if (e.stopReason === 'Interrupted') {
+      await this.writeTrialStatus(live.name, (s) => ({
+        ...s,
+        conditions: setCondition(
+          s.conditions,
+          'Running',
+          'False',
+          'TrialInterrupted',
+          'Trial was interrupted; it is re-run when the experiment resumes',
+          now,
+        ),
+      }));
+      this.live.delete(live.name);
+      return;
+    }
+    const stderrTail = this.opts.runner.kind === 'local-process' ? await tailLines(path.join(live.workDir, 'stderr.log'), 3) : '';
+    await this.opts.store.transaction(async (tx) => {
+      const cur = await tx.getTrial(live.name);
+      if (!cur) return;
+      let logs = await tx.getObservationLog(live.name);
+      let observation = summarizeObservation(logs, objective);
+      let conditions = cur.trial.status.conditions;
+      const stopped = e.stopReason !== undefined;
+      if (e.stopReason === 'EarlyStopped') {
+        conditions = setCondition(conditions, 'EarlyStopped', 'True', TrialReason.EarlyStopped, 'Trial is early stopped', now);
+      } else if (stopped) {
+        conditions = setCondition(conditions, 'Killed', 'True', TrialReason.Killed, stopMessage(e.stopReason), now);
+      } else if (e.exitCode === 0 && e.error === undefined) {
+        if (isObservationAvailable(observation, objective)) {
+          conditions = setCondition(conditions, 'Succeeded', 'True', TrialReason.Succeeded, 'Trial has succeeded', now);
+        } else {
+          const marker = unavailableLog(objective.objectiveMetricName);
+          await tx.appendObservations(live.name, [marker]);
+          logs = [...logs, marker];
+          observation = summarizeObservation(logs, objective);
+          conditions = setCondition(
+            conditions,
+            'MetricsUnavailable',
+            'True',
+            TrialReason.MetricsUnavailable,
+            `Metrics are not available: the objective metric "${objective.objectiveMetricName}" was never reported ` +
+              `(the ${live.trial.spec.metricsCollector.collector?.kind ?? 'StdOut'} collector looks for lines like ` +
+              `"${objective.objectiveMetricName}=0.123")`,
+            now,
+          );
+        }
+      } else {
+        const why =
+          e.error ??
+          (e.signal ? `killed by signal ${e.signal}` : `exited with code ${String(e.exitCode)}`) +
+            (stderrTail ? `; stderr: ${stderrTail}` : '');
+        conditions = setCondition(conditions, 'Failed', 'True', TrialReason.Failed, `Trial has failed: ${why}`, now);
+      }
+      if (hasCondition(conditions, 'Running'))
+        conditions = setCondition(conditions, 'Running', 'False', TrialReason.Running, 'Trial has finished', now);
+      const status: TrialStatus = {
+        ...cur.trial.status,
+        conditions,
+        completionTime: now.toISOString(),
+        ...(observation.metrics.length > 0 ? { observation } : {}),
+      };
+      await tx.updateTrialStatus(live.name, status);
+      await tx.updateTrialRuntime(live.name, { attempt: cur.runtime?.attempt ?? 1, ...(cur.runtime?.workDir ? { workDir: cur.runtime.workDir } : {}) });
+      this.emit({ type: 'trial', trial: { ...cur.trial, status } });
+    });
+    this.live.delete(live.name);
+    this.queue.add(live.experimentName);
+  }
+
+  private async writeTrialStatus(name: string, update: (s: TrialStatus) => TrialStatus): Promise<void> {
+    await this.opts.store.transaction(async (tx) => {
+      const cur = await tx.getTrial(name);
+      if (!cur) return;
+      const status = update(cur.trial.status);
+      await tx.updateTrialStatus(name, status);
+      this.emit({ type: 'trial', trial: { ...cur.trial, status } });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // bookkeeping
+
+  private checkDone(name: string): void {
+    const waiters = this.watched.get(name);
+    if (!waiters || waiters.length === 0) return;
+    const p = (async () => {
+      const stored = await this.opts.store.read.getExperiment(name);
+      if (!stored) {
+        this.failWatchers(name, new Error(`experiment ${name} was deleted`));
+        return;
+      }
+      if (!isExperimentCompleted(stored.experiment.status)) return;
+      for (const t of this.live.values()) if (t.experimentName === name) return;
+      const trials = await this.opts.store.read.listTrials(name);
+      if (activeCount(countTrials(trials.map((t) => t.trial))) > 0) return;
+      this.watched.delete(name);
+      if (this.watched.size === 0 && this.resyncTimer) {
+        clearInterval(this.resyncTimer);
+        this.resyncTimer = undefined;
+      }
+      for (const w of waiters) w.resolve(stored);
+    })();
+    this.track(p.catch((err: unknown) => this.failWatchers(name, err)));
+  }
+
+  private failWatchers(name: string, err: unknown): void {
+    const waiters = this.watched.get(name);
+    if (!waiters) {
+      this.emit({ type: 'notice', message: `reconcile ${name}: ${err instanceof Error ? err.message : String(err)}` });
+      return;
+    }
+    this.watched.delete(name);
+    for (const w of waiters) w.reject(err);
+  }
+
+  private track<T>(p: Promise<T>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async quiesce(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private emit(e: ControllerEvent): void {
+    if (e.type === 'notice') this.opts.log(e.message);
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function isActive(t: Trial): boolean {
+  const p = trialPhase(t.status);
+  return p === 'Pending' || p === 'Running';
+}
+
+/** Timeouts and unavailable services are retried; our own bugs and bad specs are not. */
+function isTransient(err: unknown): boolean {
+  return err instanceof KatibError ? err.code === 'UNAVAILABLE' : true;
+}
+
+function stopMessage(reason: StopReason | undefined): string {
+  switch (reason) {
+    case 'ExperimentCompleted':
+      return 'Trial was stopped because the experiment completed';
+    case 'Deleted':
+      return 'Trial was stopped because it was deleted';
+    case 'Killed':
+      return 'Trial was killed';
+    case 'Interrupted':
+      return 'Trial was interrupted';
+    case 'EarlyStopped':
+      return 'Trial is early stopped';
+    case undefined:
+      return 'Trial was stopped';
+  }
+}
+
+function killedStatus(s: TrialStatus, now: Date, message: string): TrialStatus {
+  let conditions = setCondition(s.conditions, 'Killed', 'True', TrialReason.Killed, message, now);
+  if (hasCondition(conditions, 'Running')) conditions = setCondition(conditions, 'Running', 'False', TrialReason.Killed, message, now);
+  return { ...s, conditions, completionTime: now.toISOString() };
+}
+
+function withAlgorithmSettings(e: Experiment, overlay: readonly AlgorithmSetting[] | undefined): Experiment {
+  if (!overlay || overlay.length === 0) return e;
+  const settings = [...(e.spec.algorithm.algorithmSettings ?? [])];
+  for (const s of overlay) {
+    const i = settings.findIndex((x) => x.name === s.name);
+    if (i >= 0) settings[i] = s;
+    else settings.push(s);
+  }
+  return { ...e, spec: { ...e.spec, algorithm: { ...e.spec.algorithm, algorithmSettings: settings } } };
+}
+
+function mergedSettings(
+  prev: readonly AlgorithmSetting[] | undefined,
+  next: readonly AlgorithmSetting[] | undefined,
+): { algorithmSettings?: readonly AlgorithmSetting[] } {
+  if (!next || next.length === 0) return prev ? { algorithmSettings: prev } : {};
+  const out = [...(prev ?? [])];
+  for (const s of next) {
+    const i = out.findIndex((x) => x.name === s.name);
+    if (i >= 0) out[i] = s;
+    else out.push(s);
+  }
+  return { algorithmSettings: out };
+}
+
+async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>, ms: number, message: string): Promise<T> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new Error(message));
+    }, ms);
+  });
+  try {
+    return await Promise.race([call(ac.signal), timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+async function tailLines(file: string, n: number): Promise<string> {
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-n).join(' | ').slice(-500);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * End-to-end: interrupt and resume. kill -9 of the engine loses no completed trial and re-runs the
+ * trials that were running under the same names; Ctrl-C stops trials cleanly; LongRunning
+ * experiments continue when maxTrialCount is raised.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trialPhase } from '../../src/api/index.js';
+import { openStore } from '../../src/store/index.js';
+import { katib, startKatib, tempProject, testExperiment, waitFor, writeExperiment } from './helpers.js';
+
+async function snapshot(dir: string, name: string) {
+  const store = await openStore(path.join(dir, '.katib', 'katib.db'));
+  try {
+    const trials = await store.read.listTrials(name);
+    const logs: Record<string, string[]> = {};
+    for (const t of trials)
+      logs[t.trial.metadata.name] = (await store.read.getObservationLog(t.trial.metadata.name)).map((l) => `${l.metricName}=${l.value}@${l.step}`);
+    return { trials, logs, experiment: (await store.read.getExperiment(name))?.experiment };
+  } finally {
+    await store.close();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('interrupt and resume', () => {
+  it('kill -9 of the engine loses no completed trial; a second run re-runs the running ones under the same names', async () => {
+    const dir = tempProject();
+    const events = path.join(dir, 'events.log');
+    const file = writeExperiment(
+      dir,
+      testExperiment({ name: 'crashy', maxTrialCount: 6, parallelTrialCount: 2, extraArgs: ['--sleep=1500', `--events=${events}`] }),
+    );
+    const first = startKatib(['run', file], dir);
+    // Wait until two trials completed and two more are running.
+    const before = await waitFor(async () => {
+      const s = await snapshot(dir, 'crashy').catch(() => undefined);
+      if (!s) return undefined;
+      const phases = s.trials.map((t) => trialPhase(t.trial.status));
+      const done = phases.filter((p) => p === 'Succeeded').length;
+      const running = s.trials.filter((t) => trialPhase(t.trial.status) === 'Running' && t.runtime?.pgid);
+      return done >= 2 && running.length === 2 ? s : undefined;
+    }, 60_000);
+    first.kill('SIGKILL');
+    await first.result;
+    const completedBefore = before.trials.filter((t) => trialPhase(t.trial.status) === 'Succeeded');
+    const runningBefore = before.trials.filter((t) => trialPhase(t.trial.status) === 'Running');
+    // The orphaned trial processes survive the engine (they write straight to their files)…
+    const orphanPids = runningBefore.map((t) => t.runtime!.pgid!);
+
+    const second = await katib(['run', file], dir);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/resuming/);
+    // …and the resumed engine stopped them before re-running the trials.
+    for (const pid of orphanPids) expect(alive(pid)).toBe(false);
+
+    const after = await snapshot(dir, 'crashy');
+    expect(after.trials).toHaveLength(6);
+    expect(after.trials.every((t) => trialPhase(t.trial.status) === 'Succeeded')).toBe(true);
+    // Completed trials are untouched: same names, same logs, run once.
+    for (const t of completedBefore) {
+      const name = t.trial.metadata.name;
+      const now = after.trials.find((x) => x.trial.metadata.name === name)!;
+      expect(now.runtime?.attempt).toBe(1);
+      expect(after.logs[name]).toEqual((await Promise.resolve(before.logs[name])));
+      expect(now.trial.spec.parameterAssignments).toEqual(t.trial.spec.parameterAssignments);
+    }
+    // Running trials were re-run under the same names, with fresh logs (no duplicates).
+    for (const t of runningBefore) {
+      const now = after.trials.find((x) => x.trial.metadata.name === t.trial.metadata.name)!;
+      expect(now.runtime?.attempt).toBe(2);
+      expect(after.logs[t.trial.metadata.name]!.filter((l) => l.startsWith('loss=')).length).toBe(3);
+    }
+    // No assignment ran as two different trials.
+    const assignments = after.trials.map((t) => JSON.stringify(t.trial.spec.parameterAssignments));
+    expect(new Set(assignments).size).toBe(6);
+    const started = readFileSync(events, 'utf8').split('\n').filter((l) => l.startsWith('start '));
+    const names = new Set(started.map((l) => l.split(' ')[1]));
+    expect(names.size).toBe(6);
+  });
+
+  it('Ctrl-C stops running trials cleanly and the next run finishes the experiment', async () => {
+    const dir = tempProject();
+    const events = path.join(dir, 'events.log');
+    const file = writeExperiment(
+      dir,
+      testExperiment({ name: 'ctrlc', maxTrialCount: 4, parallelTrialCount: 2, extraArgs: ['--sleep=3000', `--events=${events}`] }),
+    );
+    const first = startKatib(['run', file], dir);
+    const s = await waitFor(async () => {
+      const snap = await snapshot(dir, 'ctrlc').catch(() => undefined);
+      return snap && snap.trials.filter((t) => trialPhase(t.trial.status) === 'Running').length === 2 ? snap : undefined;
+    }, 60_000);
+    first.kill('SIGINT');
+    const r = await first.result;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/run `katib run .*` again to resume/);
+    // The trials got SIGTERM and are no longer running.
+    expect(readFileSync(events, 'utf8')).toMatch(/^term /m);
+    for (const t of s.trials) expect(alive(t.runtime!.pgid!)).toBe(false);
+    const mid = await snapshot(dir, 'ctrlc');
+    for (const t of mid.trials) {
+      expect(trialPhase(t.trial.status)).toBe('Pending');
+      expect(t.trial.status.conditions.find((c) => c.type === 'Running')?.reason).toBe('TrialInterrupted');
+    }
+    const second = await katib(['run', file], dir);
+    expect(second.code).toBe(0);
+    const after = await snapshot(dir, 'ctrlc');
+    expect(after.trials).toHaveLength(4);
+    expect(after.trials.every((t) => trialPhase(t.trial.status) === 'Succeeded')).toBe(true);
+  });
+
+  it('continues a LongRunning experiment when maxTrialCount is raised, and refuses other spec changes', async () => {
+    const dir = tempProject();
+    const e = testExperiment({ name: 'longrun', maxTrialCount: 2, parallelTrialCount: 2, resumePolicy: 'LongRunning' }) as any;
+    const file = writeExperiment(dir, e);
+    expect((await katib(['run', file], dir)).code).toBe(0);
+    // Same file again: already completed, nothing new runs.
+    const again = await katib(['run', file], dir);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already completed/);
+    expect((await snapshot(dir, 'longrun')).trials).toHaveLength(2);
+    // A forbidden change is refused with its path.
+    e.spec.parameters[0].feasibleSpace.max = '10';
+    writeExperiment(dir, e);
+    const refused = await katib(['run', file], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/spec\.parameters: .*only spec\.parallelTrialCount/);
+    // Raising maxTrialCount continues it.
+    e.spec.parameters[0].feasibleSpace.max = '4';
+    e.spec.maxTrialCount = 4;
+    writeExperiment(dir, e);
+    const more = await katib(['run', file], dir);
+    expect(more.code).toBe(0);
+    const after = await snapshot(dir, 'longrun');
+    expect(after.trials).toHaveLength(4);
+    expect(after.experiment?.status?.conditions.find((c) => c.type === 'Succeeded')?.reason).toBe('ExperimentMaxTrialsReached');
+  });
+
+  it('does not restart a Never-policy experiment that completed', async () => {
+    const dir = tempProject();
+    const e = testExperiment({ name: 'never', maxTrialCount: 1, parallelTrialCount: 1 }) as any;
+    const file = writeExperiment(dir, e);
+    expect((await katib(['run', file], dir)).code).toBe(0);
+    e.spec.maxTrialCount = 3;
+    writeExperiment(dir, e);
+    const r = await katib(['run', file], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/spec\.resumePolicy: Experiment can be restarted/);
+  });
+});
