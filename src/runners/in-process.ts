@@ -33,8 +33,9 @@ export interface InProcessContext {
    * `step` key of the object (the argument wins; the key is never a metric). Without a step, a
    * value's step is the number of values of that metric reported so far (1-based). Values that
    * are not finite numbers are skipped with a notice. Reports after the trial exited are dropped.
+   * Safe to destructure (`{ report }`).
    */
-  report(metrics: Readonly<Record<string, number>>, step?: number): void;
+  readonly report: (metrics: Readonly<Record<string, number>>, step?: number) => void;
   /** Aborted when the trial is stopped (early stopping, deletion, shutdown). */
   readonly signal: AbortSignal;
   /** The trial's name. */
@@ -108,6 +109,9 @@ export function paramsFromAssignments(trial: Trial): TrialParams {
   }
   return params;
 }
+
+/** Marks an objective that was stopped before it was called. */
+const NOT_CALLED = Symbol('not called');
 
 /** One trial's call and its bookkeeping. */
 interface InProcessTrial {
@@ -196,10 +200,17 @@ export class InProcessRunner implements TrialRunner {
       trialName: name,
     };
     // Called on a later tick so that a synchronous function cannot run inside `start`.
-    const settled = Promise.resolve().then(() => this.#objective(params, ctx));
+    // A trial stopped before that tick is not called at all.
+    const settled = Promise.resolve().then(() =>
+      trial.stopReason === undefined ? this.#objective(params, ctx) : NOT_CALLED,
+    );
     void settled.then(
       (value) => {
         if (trial.finished) return;
+        if (value === NOT_CALLED) {
+          this.#finish(trial, { exitCode: null });
+          return;
+        }
         this.#reportReturn(trial, value);
         this.#finish(trial, { exitCode: 0 });
       },

@@ -3,7 +3,7 @@
  * trials that were running under the same names; Ctrl-C stops trials cleanly; LongRunning
  * experiments continue when maxTrialCount is raised.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trialPhase } from '../../src/api/index.js';
@@ -98,7 +98,11 @@ describe('interrupt and resume', () => {
     const first = startKatib(['run', file], dir);
     const s = await waitFor(async () => {
       const snap = await snapshot(dir, 'ctrlc').catch(() => undefined);
-      return snap && snap.trials.filter((t) => trialPhase(t.trial.status) === 'Running').length === 2 ? snap : undefined;
+      // Both trials are running and their processes got as far as writing their start line.
+      const startedLines = existsSync(events) ? readFileSync(events, 'utf8').split('\n').filter((l) => l.startsWith('start ')) : [];
+      return snap && snap.trials.filter((t) => trialPhase(t.trial.status) === 'Running').length === 2 && startedLines.length === 2
+        ? snap
+        : undefined;
     }, 60_000);
     first.kill('SIGINT');
     const r = await first.result;

@@ -27,7 +27,7 @@ function run(params: Record<string, string> = {}, opts: { objectiveMetricName?: 
 
 function observations(
   events: readonly RunnerEvent[],
-): { metricName: string; value: string; step?: number }[] {
+): { metricName: string; value: string; step: number | undefined }[] {
   return events.flatMap((e) =>
     e.type === 'observations'
       ? e.logs.map(({ metricName, value, step }) => ({ metricName, value, step }))
@@ -51,6 +51,7 @@ describeRunnerConformance(
           await sleep(20);
           return 0.5;
         }
+        signal.throwIfAborted();
         await new Promise((_, reject) => {
           const timer = setTimeout(() => reject(new Error('not stopped')), 60_000);
           signal.addEventListener('abort', () => {
@@ -236,6 +237,21 @@ describe('InProcessRunner', () => {
     finish!();
     await sleep(20);
     expect(log.of(name).map((e) => e.type)).toEqual(['started', 'exited']);
+  });
+
+  it('does not call a function whose trial was stopped before it began', async () => {
+    let called = false;
+    const runner = newRunner(() => {
+      called = true;
+    });
+    const log = new EventLog(runner);
+    const r = run();
+    const started = runner.start(r);
+    const stopped = runner.stop(r.trial.metadata.name, 'Deleted');
+    await started;
+    await stopped;
+    expect(called).toBe(false);
+    expect(await log.exited(r.trial.metadata.name)).toMatchObject({ exitCode: null, stopReason: 'Deleted' });
   });
 
   it('validates its options', () => {
