@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'bench/**', 'bin/**', 'ui/**', 'sdk/**', '*.config.*', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'bench/**', 'bin/**', 'ui/**', 'sdk/**', '*.config.*', 'eslint.config.js', 'test/**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

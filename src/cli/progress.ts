@@ -80,7 +80,8 @@ export class ProgressLine {
     const m = best?.observation.metrics.find((x) => x.name === metric);
     if (best && m) {
       const strategy = e.spec.objective.metricStrategies?.find((x) => x.name === metric)?.value;
-      const v = strategy === 'min' ? m.min : strategy === 'max' ? m.max : strategy === 'latest' ? m.latest : m.latest;
+      const v =
+        strategy === 'min' ? m.min : strategy === 'max' ? m.max : strategy === 'latest' ? m.latest : m.latest;
       parts.push(`best ${metric}=${v} (${best.bestTrialName})`);
     }
     parts.push(duration(Date.now() - this.opts.startedAt));

@@ -1,10 +1,5 @@
 /** Human summaries of experiments and trials shared by `run`, `get` and `describe`. */
-import {
-  metricValueText,
-  trialPhase,
-  type Experiment,
-  type Trial,
-} from '../api/index.js';
+import { metricValueText, trialPhase, type Experiment, type Trial } from '../api/index.js';
 import { lastCondition } from '../controller/index.js';
 
 /** The experiment's one-word state: the type of its last condition (Katib's printer column). */
@@ -22,7 +17,9 @@ export function objectiveText(t: Trial): string {
 }
 
 /** "lr=0.01, units=64" */
-export function assignmentsText(t: { readonly parameterAssignments: readonly { name: string; value: string }[] }): string {
+export function assignmentsText(t: {
+  readonly parameterAssignments: readonly { name: string; value: string }[];
+}): string {
   return t.parameterAssignments.map((a) => `${a.name}=${a.value}`).join(', ');
 }
 
@@ -34,7 +31,8 @@ export function optimalTrialLines(e: Experiment): string[] {
   lines.push('  Parameters:');
   for (const a of best.parameterAssignments) lines.push(`    ${a.name} = ${a.value}`);
   lines.push('  Metrics:');
-  for (const m of best.observation.metrics) lines.push(`    ${m.name}: latest=${m.latest} min=${m.min} max=${m.max}`);
+  for (const m of best.observation.metrics)
+    lines.push(`    ${m.name}: latest=${m.latest} min=${m.min} max=${m.max}`);
   return lines;
 }
 

@@ -20,7 +20,10 @@ export const EARLY_STOPPING_ALGORITHMS: readonly string[] = [];
  * Defaults and validates a raw Experiment object (parsed YAML/JSON) with every rule, including the
  * algorithm's own settings rules. @throws SpecError listing every broken rule.
  */
-export function admitExperiment(raw: unknown, opts: { readonly mode?: 'embedded' | 'cluster' } = {}): Experiment {
+export function admitExperiment(
+  raw: unknown,
+  opts: { readonly mode?: 'embedded' | 'cluster' } = {},
+): Experiment {
   return parseExperiment(raw, {
     mode: opts.mode ?? 'embedded',
     validateAlgorithm: (spec: ExperimentSpec) => validateAlgorithmSpec(spec),
@@ -31,7 +34,11 @@ export function admitExperiment(raw: unknown, opts: { readonly mode?: 'embedded'
 /** What `submitExperiment` did. */
 export type SubmitAction = 'created' | 'resumed' | 'updated' | 'completed';
 
-const EDITABLE: readonly (keyof ExperimentSpec)[] = ['parallelTrialCount', 'maxTrialCount', 'maxFailedTrialCount'];
+const EDITABLE: readonly (keyof ExperimentSpec)[] = [
+  'parallelTrialCount',
+  'maxTrialCount',
+  'maxFailedTrialCount',
+];
 
 /**
  * Creates the experiment, or continues the stored one of the same name (Katib's update rules,

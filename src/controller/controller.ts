@@ -97,7 +97,8 @@ interface LiveTrial {
   flushTimer: NodeJS.Timeout | undefined;
 }
 
-type CompiledOptions = Required<Omit<ControllerOptions, 'killOrphan'>> & Pick<ControllerOptions, 'killOrphan'>;
+type CompiledOptions = Required<Omit<ControllerOptions, 'killOrphan'>> &
+  Pick<ControllerOptions, 'killOrphan'>;
 
 /** The experiment controller: one reconciler for every entry point and runner. */
 export class Controller {
@@ -107,7 +108,10 @@ export class Controller {
   private readonly owned = new Set<string>();
   private readonly live = new Map<string, LiveTrial>();
   private readonly listeners = new Set<(e: ControllerEvent) => void>();
-  private readonly watched = new Map<string, { resolve: (e: StoredExperiment) => void; reject: (err: unknown) => void }[]>();
+  private readonly watched = new Map<
+    string,
+    { resolve: (e: StoredExperiment) => void; reject: (err: unknown) => void }[]
+  >();
   private readonly suggestionFailures = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
@@ -197,7 +201,14 @@ export class Controller {
       status = {
         ...status,
         startTime: now.toISOString(),
-        conditions: setCondition(status.conditions, 'Created', 'True', ExperimentReason.Created, 'Experiment is created', now),
+        conditions: setCondition(
+          status.conditions,
+          'Created',
+          'True',
+          ExperimentReason.Created,
+          'Experiment is created',
+          now,
+        ),
       };
     }
     if (
@@ -207,12 +218,19 @@ export class Controller {
       e.spec.maxTrialCount > trials.length
     ) {
       status = restartExperiment(status, now);
-      this.emit({ type: 'notice', message: `experiment ${name} restarts: maxTrialCount raised to ${e.spec.maxTrialCount}` });
+      this.emit({
+        type: 'notice',
+        message: `experiment ${name} restarts: maxTrialCount raised to ${e.spec.maxTrialCount}`,
+      });
     }
-    status = computeExperimentStatus({ ...e, status }, trials.map((t) => t.trial), {
-      exhausted: algo?.exhausted ?? false,
-      now,
-    });
+    status = computeExperimentStatus(
+      { ...e, status },
+      trials.map((t) => t.trial),
+      {
+        exhausted: algo?.exhausted ?? false,
+        now,
+      },
+    );
     if (isExperimentCompleted(status)) {
       await this.writeStatus(name, status);
       await this.stopActive(trials, 'ExperimentCompleted');
@@ -241,10 +259,14 @@ export class Controller {
       if (outcome.created > 0 || outcome.exhausted) {
         trials = await this.opts.store.read.listTrials(name);
         const algoNow = await this.opts.store.read.getAlgorithmState(name);
-        status = computeExperimentStatus({ ...e, status }, trials.map((t) => t.trial), {
-          exhausted: algoNow?.exhausted ?? false,
-          now,
-        });
+        status = computeExperimentStatus(
+          { ...e, status },
+          trials.map((t) => t.trial),
+          {
+            exhausted: algoNow?.exhausted ?? false,
+            now,
+          },
+        );
       }
     }
     await this.writeStatus(name, status);
@@ -254,7 +276,8 @@ export class Controller {
       return;
     }
     for (const t of trials) {
-      if (isActive(t.trial) && !this.owned.has(t.trial.metadata.name)) await this.launch(stored.experiment, t);
+      if (isActive(t.trial) && !this.owned.has(t.trial.metadata.name))
+        await this.launch(stored.experiment, t);
     }
     this.checkDone(name);
   }
@@ -286,7 +309,11 @@ export class Controller {
       );
     } catch (err) {
       if (err instanceof SpecError) {
-        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${err.errors.map(formatFieldError).join('; ')}` };
+        return {
+          created: 0,
+          exhausted: false,
+          failed: `Suggestion has failed: ${err.errors.map(formatFieldError).join('; ')}`,
+        };
       }
       const failures = (this.suggestionFailures.get(name) ?? 0) + 1;
       this.suggestionFailures.set(name, failures);
@@ -343,7 +370,11 @@ export class Controller {
   }
 
   /** Stops active trials: running ones through the runner, never-started ones directly. */
-  private async stopActive(trials: readonly StoredTrial[], reason: StopReason, message?: string): Promise<void> {
+  private async stopActive(
+    trials: readonly StoredTrial[],
+    reason: StopReason,
+    message?: string,
+  ): Promise<void> {
     const running = new Set(this.opts.runner.active());
     const stops: Promise<void>[] = [];
     for (const t of trials) {
@@ -353,7 +384,9 @@ export class Controller {
         stops.push(this.opts.runner.stop(name, reason));
       } else if (!this.live.has(name)) {
         this.owned.add(name);
-        await this.writeTrialStatus(name, (s) => killedStatus(s, this.opts.now(), message ?? stopMessage(reason)));
+        await this.writeTrialStatus(name, (s) =>
+          killedStatus(s, this.opts.now(), message ?? stopMessage(reason)),
+        );
       }
     }
     await Promise.all(stops);
@@ -370,10 +403,16 @@ export class Controller {
     const local = this.opts.runner.kind === 'local-process';
     const trialDir = path.join(this.opts.trialsDir, name);
     if (st.runtime?.pgid !== undefined && this.opts.killOrphan?.(name, st.runtime.pgid)) {
-      this.emit({ type: 'notice', message: `stopped the orphaned workload of trial ${name} (pgid ${st.runtime.pgid})` });
+      this.emit({
+        type: 'notice',
+        message: `stopped the orphaned workload of trial ${name} (pgid ${st.runtime.pgid})`,
+      });
     }
     if (attempt > 1) {
-      this.emit({ type: 'notice', message: `re-running trial ${name} (attempt ${attempt}) under the same name` });
+      this.emit({
+        type: 'notice',
+        message: `re-running trial ${name} (attempt ${attempt}) under the same name`,
+      });
       if (local) await fs.rename(trialDir, `${trialDir}.attempt-${attempt - 1}`).catch(() => undefined);
     }
     const sourceDir = e.metadata.annotations?.[SOURCE_DIR_ANNOTATION];
@@ -388,7 +427,10 @@ export class Controller {
         collectors.set('stdout', createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
         collectors.set('stderr', createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
       } else if (kind === 'File' && plan.metricsFile) {
-        collectors.set(`file:${plan.metricsFile}`, createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }));
+        collectors.set(
+          `file:${plan.metricsFile}`,
+          createMetricsCollector(spec, trial.spec.objective, { now: this.opts.now }),
+        );
       }
     } catch (err) {
       collectorError = err instanceof Error ? err.message : String(err);
@@ -423,7 +465,14 @@ export class Controller {
       }
     });
     if (collectorError !== undefined) {
-      this.onRunnerEvent({ type: 'exited', trialName: name, at: this.opts.now(), exitCode: null, signal: null, error: collectorError });
+      this.onRunnerEvent({
+        type: 'exited',
+        trialName: name,
+        at: this.opts.now(),
+        exitCode: null,
+        signal: null,
+        error: collectorError,
+      });
       return;
     }
     await this.opts.runner.start(plan.run);
@@ -482,7 +531,10 @@ export class Controller {
 
   private chain(live: LiveTrial, step: () => Promise<void>): void {
     const p = live.chain.then(step).catch((err: unknown) => {
-      this.emit({ type: 'notice', message: `trial ${live.name}: ${err instanceof Error ? err.message : String(err)}` });
+      this.emit({
+        type: 'notice',
+        message: `trial ${live.name}: ${err instanceof Error ? err.message : String(err)}`,
+      });
     });
     live.chain = p;
     this.track(p);
@@ -492,11 +544,19 @@ export class Controller {
     await this.opts.store.transaction(async (tx) => {
       const cur = await tx.getTrial(live.name);
       if (!cur) return;
-      if (pgid !== undefined) await tx.updateTrialRuntime(live.name, { ...(cur.runtime ?? { attempt: 1 }), pgid });
+      if (pgid !== undefined)
+        await tx.updateTrialRuntime(live.name, { ...(cur.runtime ?? { attempt: 1 }), pgid });
       const status: TrialStatus = {
         ...cur.trial.status,
         startTime: cur.trial.status.startTime ?? at.toISOString(),
-        conditions: setCondition(cur.trial.status.conditions, 'Running', 'True', TrialReason.Running, 'Trial is running', at),
+        conditions: setCondition(
+          cur.trial.status.conditions,
+          'Running',
+          'True',
+          TrialReason.Running,
+          'Trial is running',
+          at,
+        ),
       };
       await tx.updateTrialStatus(live.name, status);
       this.emit({ type: 'trial', trial: { ...cur.trial, status } });
@@ -522,7 +582,10 @@ export class Controller {
       this.live.delete(live.name);
       return;
     }
-    const stderrTail = this.opts.runner.kind === 'local-process' ? await tailLines(path.join(live.workDir, 'stderr.log'), 3) : '';
+    const stderrTail =
+      this.opts.runner.kind === 'local-process'
+        ? await tailLines(path.join(live.workDir, 'stderr.log'), 3)
+        : '';
     await this.opts.store.transaction(async (tx) => {
       const cur = await tx.getTrial(live.name);
       if (!cur) return;
@@ -531,12 +594,33 @@ export class Controller {
       let conditions = cur.trial.status.conditions;
       const stopped = e.stopReason !== undefined;
       if (e.stopReason === 'EarlyStopped') {
-        conditions = setCondition(conditions, 'EarlyStopped', 'True', TrialReason.EarlyStopped, 'Trial is early stopped', now);
+        conditions = setCondition(
+          conditions,
+          'EarlyStopped',
+          'True',
+          TrialReason.EarlyStopped,
+          'Trial is early stopped',
+          now,
+        );
       } else if (stopped) {
-        conditions = setCondition(conditions, 'Killed', 'True', TrialReason.Killed, stopMessage(e.stopReason), now);
+        conditions = setCondition(
+          conditions,
+          'Killed',
+          'True',
+          TrialReason.Killed,
+          stopMessage(e.stopReason),
+          now,
+        );
       } else if (e.exitCode === 0 && e.error === undefined) {
         if (isObservationAvailable(observation, objective)) {
-          conditions = setCondition(conditions, 'Succeeded', 'True', TrialReason.Succeeded, 'Trial has succeeded', now);
+          conditions = setCondition(
+            conditions,
+            'Succeeded',
+            'True',
+            TrialReason.Succeeded,
+            'Trial has succeeded',
+            now,
+          );
         } else {
           const marker = unavailableLog(objective.objectiveMetricName);
           await tx.appendObservations(live.name, [marker]);
@@ -558,10 +642,24 @@ export class Controller {
           e.error ??
           (e.signal ? `killed by signal ${e.signal}` : `exited with code ${String(e.exitCode)}`) +
             (stderrTail ? `; stderr: ${stderrTail}` : '');
-        conditions = setCondition(conditions, 'Failed', 'True', TrialReason.Failed, `Trial has failed: ${why}`, now);
+        conditions = setCondition(
+          conditions,
+          'Failed',
+          'True',
+          TrialReason.Failed,
+          `Trial has failed: ${why}`,
+          now,
+        );
       }
       if (hasCondition(conditions, 'Running'))
-        conditions = setCondition(conditions, 'Running', 'False', TrialReason.Running, 'Trial has finished', now);
+        conditions = setCondition(
+          conditions,
+          'Running',
+          'False',
+          TrialReason.Running,
+          'Trial has finished',
+          now,
+        );
       const status: TrialStatus = {
         ...cur.trial.status,
         conditions,
@@ -569,7 +667,10 @@ export class Controller {
         ...(observation.metrics.length > 0 ? { observation } : {}),
       };
       await tx.updateTrialStatus(live.name, status);
-      await tx.updateTrialRuntime(live.name, { attempt: cur.runtime?.attempt ?? 1, ...(cur.runtime?.workDir ? { workDir: cur.runtime.workDir } : {}) });
+      await tx.updateTrialRuntime(live.name, {
+        attempt: cur.runtime?.attempt ?? 1,
+        ...(cur.runtime?.workDir ? { workDir: cur.runtime.workDir } : {}),
+      });
       this.emit({ type: 'trial', trial: { ...cur.trial, status } });
     });
     this.live.delete(live.name);
@@ -615,7 +716,10 @@ export class Controller {
   private failWatchers(name: string, err: unknown): void {
     const waiters = this.watched.get(name);
     if (!waiters) {
-      this.emit({ type: 'notice', message: `reconcile ${name}: ${err instanceof Error ? err.message : String(err)}` });
+      this.emit({
+        type: 'notice',
+        message: `reconcile ${name}: ${err instanceof Error ? err.message : String(err)}`,
+      });
       return;
     }
     this.watched.delete(name);
@@ -666,7 +770,8 @@ function stopMessage(reason: StopReason | undefined): string {
 
 function killedStatus(s: TrialStatus, now: Date, message: string): TrialStatus {
   let conditions = setCondition(s.conditions, 'Killed', 'True', TrialReason.Killed, message, now);
-  if (hasCondition(conditions, 'Running')) conditions = setCondition(conditions, 'Running', 'False', TrialReason.Killed, message, now);
+  if (hasCondition(conditions, 'Running'))
+    conditions = setCondition(conditions, 'Running', 'False', TrialReason.Killed, message, now);
   return { ...s, conditions, completionTime: now.toISOString() };
 }
 
@@ -695,7 +800,11 @@ function mergedSettings(
   return { algorithmSettings: out };
 }
 
-async function withDeadline<T>(call: (signal: AbortSignal) => Promise<T>, ms: number, message: string): Promise<T> {
+async function withDeadline<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  message: string,
+): Promise<T> {
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

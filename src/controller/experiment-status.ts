@@ -18,7 +18,10 @@ import { activeCount, countTrials, failedCount, finishedCount } from './trial-co
 
 /** Katib's `IsCompleted()`: Succeeded or Failed is True. */
 export function isExperimentCompleted(status: ExperimentStatus | undefined): boolean {
-  return status !== undefined && (hasCondition(status.conditions, 'Succeeded') || hasCondition(status.conditions, 'Failed'));
+  return (
+    status !== undefined &&
+    (hasCondition(status.conditions, 'Succeeded') || hasCondition(status.conditions, 'Failed'))
+  );
 }
 
 /** The most recently changed condition (the last element), if any. */
@@ -52,11 +55,16 @@ export interface StatusContext {
  * and, unless it is already completed, the condition that follows (goal reached → max failed →
  * max trials → search space exhausted → running), with completionTime on completion.
  */
-export function computeExperimentStatus(e: Experiment, trials: readonly Trial[], ctx: StatusContext): ExperimentStatus {
+export function computeExperimentStatus(
+  e: Experiment,
+  trials: readonly Trial[],
+  ctx: StatusContext,
+): ExperimentStatus {
   const prev = e.status ?? emptyExperimentStatus();
   const c = countTrials(trials);
   const best = findOptimalTrial(e.spec.objective, trials);
-  const listed = (names: readonly string[]): readonly string[] | undefined => (names.length ? names : undefined);
+  const listed = (names: readonly string[]): readonly string[] | undefined =>
+    names.length ? names : undefined;
   let status: ExperimentStatus = {
     ...emptyExperimentStatus(),
     ...(prev.startTime !== undefined ? { startTime: prev.startTime } : {}),
@@ -90,7 +98,11 @@ export function computeExperimentStatus(e: Experiment, trials: readonly Trial[],
       reason: ExperimentReason.GoalReached,
       message: 'Experiment has succeeded because Objective goal has reached',
     };
-  } else if (spec.maxFailedTrialCount !== undefined && failedCount(c) > 0 && failedCount(c) >= spec.maxFailedTrialCount) {
+  } else if (
+    spec.maxFailedTrialCount !== undefined &&
+    failedCount(c) > 0 &&
+    failedCount(c) >= spec.maxFailedTrialCount
+  ) {
     outcome = {
       type: 'Failed',
       reason: ExperimentReason.Failed,
@@ -106,15 +118,30 @@ export function computeExperimentStatus(e: Experiment, trials: readonly Trial[],
     outcome = {
       type: 'Succeeded',
       reason: ExperimentReason.SuggestionEndReached,
-      message: 'Experiment has succeeded because the search space is exhausted: the algorithm has no more suggestions',
+      message:
+        'Experiment has succeeded because the search space is exhausted: the algorithm has no more suggestions',
     };
   }
   if (outcome) status = completeExperiment(status, outcome.type, outcome.reason, outcome.message, ctx.now);
   else {
     let conditions = status.conditions;
     if (hasCondition(conditions, 'Restarting'))
-      conditions = setCondition(conditions, 'Restarting', 'False', ExperimentReason.Running, 'Experiment has restarted', ctx.now);
-    conditions = setCondition(conditions, 'Running', 'True', ExperimentReason.Running, 'Experiment is running', ctx.now);
+      conditions = setCondition(
+        conditions,
+        'Restarting',
+        'False',
+        ExperimentReason.Running,
+        'Experiment has restarted',
+        ctx.now,
+      );
+    conditions = setCondition(
+      conditions,
+      'Running',
+      'True',
+      ExperimentReason.Running,
+      'Experiment is running',
+      ctx.now,
+    );
     status = { ...status, conditions };
   }
   return status;

@@ -25,7 +25,11 @@ export interface LocalTrialPlan {
 }
 
 /** Plans the local run of `trial` in `trialDir`; `sourceDir` is the experiment file's directory. */
-export function planLocalTrial(trial: Trial, trialDir: string, sourceDir: string | undefined): LocalTrialPlan {
+export function planLocalTrial(
+  trial: Trial,
+  trialDir: string,
+  sourceDir: string | undefined,
+): LocalTrialPlan {
   const directories = [trialDir];
   let metricsFile: string | undefined;
   let rewrite: ((s: string) => string) | undefined;

@@ -56,7 +56,9 @@ export function buildTrial(e: Experiment, suggestion: SuggestedTrial, name: stri
     ...(runSpec !== undefined ? { runSpec } : {}),
     ...(template?.retain !== undefined ? { retainRun: template.retain } : {}),
     ...(template?.primaryPodLabels !== undefined ? { primaryPodLabels: template.primaryPodLabels } : {}),
-    ...(template?.primaryContainerName !== undefined ? { primaryContainerName: template.primaryContainerName } : {}),
+    ...(template?.primaryContainerName !== undefined
+      ? { primaryContainerName: template.primaryContainerName }
+      : {}),
     ...(template?.successCondition !== undefined ? { successCondition: template.successCondition } : {}),
     ...(template?.failureCondition !== undefined ? { failureCondition: template.failureCondition } : {}),
   };

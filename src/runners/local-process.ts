@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { findPrimaryContainer, type ContainerSpec } from './primary-container.js';
+import { findPrimaryContainer, type ContainerSpec } from '../api/trial-template.js';
 import { FileTail } from './file-tail.js';
 import { RunnerEventHub, describeError, errnoCode, stderrNotice, type NoticeSink } from './runner-events.js';
 import {
@@ -230,7 +230,10 @@ export class LocalProcessRunner implements TrialRunner {
   async #launch(trial: LocalTrial, run: TrialRun): Promise<void> {
     const spec = run.trial.spec;
     const containerName = spec.primaryContainerName;
-    const container = findPrimaryContainer(spec.runSpec, containerName);
+    const container =
+      spec.runSpec !== undefined && containerName !== undefined
+        ? findPrimaryContainer(spec.runSpec, containerName)
+        : undefined;
     if (container === undefined) {
       const where = spec.runSpec === undefined ? 'the trial has no runSpec' : 'it is not in the runSpec';
       this.#finish(trial, {

@@ -36,12 +36,14 @@ const numeric = (
 /** Katib-SDK-style constructors of parameter definitions. */
 export const search = {
   /** A real number in [min, max]. */
-  double: (min: number, max: number, opts: NumericOptions = {}): ParameterDefinition => numeric('double', min, max, opts),
+  double: (min: number, max: number, opts: NumericOptions = {}): ParameterDefinition =>
+    numeric('double', min, max, opts),
   /** A real number in [min, max] sampled on a log scale (min > 0). */
   logUniform: (min: number, max: number): ParameterDefinition =>
     numeric('double', min, max, { distribution: 'logUniform' }),
   /** An integer in [min, max]. */
-  int: (min: number, max: number, opts: NumericOptions = {}): ParameterDefinition => numeric('int', min, max, opts),
+  int: (min: number, max: number, opts: NumericOptions = {}): ParameterDefinition =>
+    numeric('int', min, max, opts),
   /** One of a list of strings. */
   categorical: (values: readonly (string | number | boolean)[]): ParameterDefinition => ({
     parameterType: 'categorical',

@@ -20,6 +20,7 @@ import {
   type Experiment,
   type ExperimentStatus,
   type ObjectiveType,
+  type Trial,
   type TrialPhase,
 } from '../api/index.js';
 import { Controller, admitExperiment, submitExperiment } from '../controller/index.js';
@@ -46,7 +47,11 @@ export type Objective = (
   params: Readonly<Record<string, number | string>>,
   report: Report,
   context: ObjectiveContext,
-) => number | Readonly<Record<string, number>> | void | Promise<number | Readonly<Record<string, number>> | void>;
+) =>
+  | number
+  | Readonly<Record<string, number>>
+  | void
+  | Promise<number | Readonly<Record<string, number>> | void>;
 
 /** Options of `tune()`. */
 export interface TuneOptions {
@@ -62,7 +67,8 @@ export interface TuneOptions {
   readonly goal?: number;
   readonly additionalMetricNames?: readonly string[];
   /** Katib algorithm name, optionally with settings. @default 'random' */
-  readonly algorithm?: string | { readonly name: string; readonly settings?: Readonly<Record<string, string | number>> };
+  readonly algorithm?:
+    string | { readonly name: string; readonly settings?: Readonly<Record<string, string | number>> };
   /** @default 10 */
   readonly maxTrialCount?: number;
   /** @default 1 (in-process trials share this process) */
@@ -100,20 +106,24 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const experiment = admitExperiment(raw);
   const space = toSearchSpace(experiment.spec.parameters ?? []);
   const objectiveName = experiment.spec.objective.objectiveMetricName;
-  const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? ':memory:');
+  const store =
+    typeof options.store === 'object' ? options.store : await openStore(options.store ?? ':memory:');
   const ownStore = typeof options.store !== 'object';
   try {
     await submitExperiment(store, experiment);
     const runner = new InProcessRunner(
       (params, ctx) =>
-        options.objective(params, (m, step) => ctx.report(m, step), { signal: ctx.signal, trialName: ctx.trialName }),
+        options.objective(params, (m, step) => ctx.report(m, step), {
+          signal: ctx.signal,
+          trialName: ctx.trialName,
+        }),
       {
         objectiveMetricName: objectiveName,
         toParams: (trial) => ({ ...fromParameterAssignments(space, trial.spec.parameterAssignments) }),
       },
     );
     const controller = Controller.create({ store, suggestions: new InProcessSuggestionService(), runner });
-    const tuned = (t: { trial: import('../api/index.js').Trial }): TunedTrial => {
+    const tuned = (t: { trial: Trial }): TunedTrial => {
       const value = metricValue(t.trial.status.observation, experiment.spec.objective, objectiveName);
       return {
         name: t.trial.metadata.name,
@@ -193,7 +203,9 @@ export function toExperimentObject(options: TuneOptions): Record<string, unknown
       parameters: names.map((name) => ({ name, ...options.parameters[name] })),
       maxTrialCount: options.maxTrialCount ?? 10,
       parallelTrialCount: options.parallelTrialCount ?? 1,
-      ...(options.maxFailedTrialCount !== undefined ? { maxFailedTrialCount: options.maxFailedTrialCount } : {}),
+      ...(options.maxFailedTrialCount !== undefined
+        ? { maxFailedTrialCount: options.maxFailedTrialCount }
+        : {}),
       metricsCollectorSpec: { collector: { kind: 'Push' } },
       trialTemplate: {
         primaryContainerName: 'objective',

@@ -8,7 +8,10 @@ describe('katib get / describe / logs / delete', () => {
   let dir: string;
   beforeAll(async () => {
     dir = tempProject();
-    const file = writeExperiment(dir, testExperiment({ name: 'inspect', maxTrialCount: 3, parallelTrialCount: 3 }));
+    const file = writeExperiment(
+      dir,
+      testExperiment({ name: 'inspect', maxTrialCount: 3, parallelTrialCount: 3 }),
+    );
     const r = await katib(['run', '--plain', file], dir);
     expect(r.code).toBe(0);
   });
@@ -73,6 +76,7 @@ describe('katib get / describe / logs / delete', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/deleted \(3 trials\)/);
     expect((await katib(['get', 'experiments'], dir)).stdout).toMatch(/No experiments found/);
-    for (const t of trials.items) expect(existsSync(`${dir}/.katib/trials/${t.metadata.name as string}`)).toBe(false);
+    for (const t of trials.items)
+      expect(existsSync(`${dir}/.katib/trials/${t.metadata.name as string}`)).toBe(false);
   });
 });

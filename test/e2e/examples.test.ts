@@ -9,7 +9,13 @@ const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWi
 describe('examples', () => {
   it('has the experiments the README promises', () => {
     expect(examples).toEqual(
-      expect.arrayContaining(['quadratic-random.yaml', 'branin-grid.yaml', 'mnist-tfjs.yaml', 'quadratic-trainjob.yaml', 'quadratic-pytorchjob.yaml']),
+      expect.arrayContaining([
+        'quadratic-random.yaml',
+        'branin-grid.yaml',
+        'mnist-tfjs.yaml',
+        'quadratic-trainjob.yaml',
+        'quadratic-pytorchjob.yaml',
+      ]),
     );
   });
 
@@ -42,7 +48,9 @@ describe('examples', () => {
     const dir = tempProject();
     const r = await katib(['run', path.join(ROOT, 'examples', 'metadata-substitution.yaml')], dir);
     expect(r.code).toBe(0);
-    const trials = JSON.parse((await katib(['get', 'trials', 'metadata-substitution', '-o', 'json'], dir)).stdout);
+    const trials = JSON.parse(
+      (await katib(['get', 'trials', 'metadata-substitution', '-o', 'json'], dir)).stdout,
+    );
     const name = trials.items[0].metadata.name as string;
     const logs = await katib(['logs', name], dir);
     expect(logs.stdout).toContain(name);

@@ -37,8 +37,18 @@ export function testExperiment(o: TestExperimentOptions): Record<string, unknown
     kind: 'Experiment',
     metadata: { name: o.name },
     spec: {
-      objective: { type: 'minimize', objectiveMetricName: 'loss', ...(o.goal !== undefined ? { goal: o.goal } : {}) },
-      algorithm: { algorithmName: o.algorithm ?? 'random', algorithmSettings: Object.entries(o.settings ?? { random_state: '7' }).map(([name, value]) => ({ name, value })) },
+      objective: {
+        type: 'minimize',
+        objectiveMetricName: 'loss',
+        ...(o.goal !== undefined ? { goal: o.goal } : {}),
+      },
+      algorithm: {
+        algorithmName: o.algorithm ?? 'random',
+        algorithmSettings: Object.entries(o.settings ?? { random_state: '7' }).map(([name, value]) => ({
+          name,
+          value,
+        })),
+      },
       ...(o.maxTrialCount !== undefined ? { maxTrialCount: o.maxTrialCount } : {}),
       parallelTrialCount: o.parallelTrialCount ?? 2,
       ...(o.maxFailedTrialCount !== undefined ? { maxFailedTrialCount: o.maxFailedTrialCount } : {}),
@@ -95,7 +105,11 @@ export interface KatibResult {
 
 /** Starts `katib ARGS` in `cwd`; the caller owns the process. */
 export function startKatib(args: string[], cwd: string): ChildProcess & { result: Promise<KatibResult> } {
-  const child = spawn(process.execPath, [KATIB_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KATIB_DB: '' } });
+  const child = spawn(process.execPath, [KATIB_BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KATIB_DB: '' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -112,7 +126,10 @@ export function katib(args: string[], cwd: string): Promise<KatibResult> {
 }
 
 /** Polls `check` every 100 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

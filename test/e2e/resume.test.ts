@@ -10,13 +10,18 @@ import { trialPhase } from '../../src/api/index.js';
 import { openStore } from '../../src/store/index.js';
 import { katib, startKatib, tempProject, testExperiment, waitFor, writeExperiment } from './helpers.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests mutate plain experiment objects freely
+type Mutable = any;
+
 async function snapshot(dir: string, name: string) {
   const store = await openStore(path.join(dir, '.katib', 'katib.db'));
   try {
     const trials = await store.read.listTrials(name);
     const logs: Record<string, string[]> = {};
     for (const t of trials)
-      logs[t.trial.metadata.name] = (await store.read.getObservationLog(t.trial.metadata.name)).map((l) => `${l.metricName}=${l.value}@${l.step}`);
+      logs[t.trial.metadata.name] = (await store.read.getObservationLog(t.trial.metadata.name)).map(
+        (l) => `${l.metricName}=${l.value}@${l.step}`,
+      );
     return { trials, logs, experiment: (await store.read.getExperiment(name))?.experiment };
   } finally {
     await store.close();
@@ -38,7 +43,12 @@ describe('interrupt and resume', () => {
     const events = path.join(dir, 'events.log');
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'crashy', maxTrialCount: 6, parallelTrialCount: 2, extraArgs: ['--sleep=1500', `--events=${events}`] }),
+      testExperiment({
+        name: 'crashy',
+        maxTrialCount: 6,
+        parallelTrialCount: 2,
+        extraArgs: ['--sleep=1500', `--events=${events}`],
+      }),
     );
     const first = startKatib(['run', file], dir);
     // Wait until two trials completed and two more are running.
@@ -71,7 +81,7 @@ describe('interrupt and resume', () => {
       const name = t.trial.metadata.name;
       const now = after.trials.find((x) => x.trial.metadata.name === name)!;
       expect(now.runtime?.attempt).toBe(1);
-      expect(after.logs[name]).toEqual((await Promise.resolve(before.logs[name])));
+      expect(after.logs[name]).toEqual(await Promise.resolve(before.logs[name]));
       expect(now.trial.spec.parameterAssignments).toEqual(t.trial.spec.parameterAssignments);
     }
     // Running trials were re-run under the same names, with fresh logs (no duplicates).
@@ -83,7 +93,9 @@ describe('interrupt and resume', () => {
     // No assignment ran as two different trials.
     const assignments = after.trials.map((t) => JSON.stringify(t.trial.spec.parameterAssignments));
     expect(new Set(assignments).size).toBe(6);
-    const started = readFileSync(events, 'utf8').split('\n').filter((l) => l.startsWith('start '));
+    const started = readFileSync(events, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('start '));
     const names = new Set(started.map((l) => l.split(' ')[1]));
     expect(names.size).toBe(6);
   });
@@ -93,14 +105,25 @@ describe('interrupt and resume', () => {
     const events = path.join(dir, 'events.log');
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'ctrlc', maxTrialCount: 4, parallelTrialCount: 2, extraArgs: ['--sleep=3000', `--events=${events}`] }),
+      testExperiment({
+        name: 'ctrlc',
+        maxTrialCount: 4,
+        parallelTrialCount: 2,
+        extraArgs: ['--sleep=3000', `--events=${events}`],
+      }),
     );
     const first = startKatib(['run', file], dir);
     const s = await waitFor(async () => {
       const snap = await snapshot(dir, 'ctrlc').catch(() => undefined);
       // Both trials are running and their processes got as far as writing their start line.
-      const startedLines = existsSync(events) ? readFileSync(events, 'utf8').split('\n').filter((l) => l.startsWith('start ')) : [];
-      return snap && snap.trials.filter((t) => trialPhase(t.trial.status) === 'Running').length === 2 && startedLines.length === 2
+      const startedLines = existsSync(events)
+        ? readFileSync(events, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('start '))
+        : [];
+      return snap &&
+        snap.trials.filter((t) => trialPhase(t.trial.status) === 'Running').length === 2 &&
+        startedLines.length === 2
         ? snap
         : undefined;
     }, 60_000);
@@ -125,7 +148,12 @@ describe('interrupt and resume', () => {
 
   it('continues a LongRunning experiment when maxTrialCount is raised, and refuses other spec changes', async () => {
     const dir = tempProject();
-    const e = testExperiment({ name: 'longrun', maxTrialCount: 2, parallelTrialCount: 2, resumePolicy: 'LongRunning' }) as any;
+    const e = testExperiment({
+      name: 'longrun',
+      maxTrialCount: 2,
+      parallelTrialCount: 2,
+      resumePolicy: 'LongRunning',
+    }) as Mutable;
     const file = writeExperiment(dir, e);
     expect((await katib(['run', file], dir)).code).toBe(0);
     // Same file again: already completed, nothing new runs.
@@ -147,12 +175,14 @@ describe('interrupt and resume', () => {
     expect(more.code).toBe(0);
     const after = await snapshot(dir, 'longrun');
     expect(after.trials).toHaveLength(4);
-    expect(after.experiment?.status?.conditions.find((c) => c.type === 'Succeeded')?.reason).toBe('ExperimentMaxTrialsReached');
+    expect(after.experiment?.status?.conditions.find((c) => c.type === 'Succeeded')?.reason).toBe(
+      'ExperimentMaxTrialsReached',
+    );
   });
 
   it('does not restart a Never-policy experiment that completed', async () => {
     const dir = tempProject();
-    const e = testExperiment({ name: 'never', maxTrialCount: 1, parallelTrialCount: 1 }) as any;
+    const e = testExperiment({ name: 'never', maxTrialCount: 1, parallelTrialCount: 1 }) as Mutable;
     const file = writeExperiment(dir, e);
     expect((await katib(['run', file], dir)).code).toBe(0);
     e.spec.maxTrialCount = 3;

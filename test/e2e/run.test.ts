@@ -9,13 +9,17 @@ import { openStore } from '../../src/store/index.js';
 import { trialPhase } from '../../src/api/index.js';
 import { katib, tempProject, testExperiment, writeExperiment } from './helpers.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests mutate plain experiment objects freely
+type Mutable = any;
+
 async function readState(dir: string, name: string) {
   const store = await openStore(path.join(dir, '.katib', 'katib.db'));
   try {
     const e = await store.read.getExperiment(name);
     const trials = await store.read.listTrials(name);
     const logs = new Map<string, Awaited<ReturnType<typeof store.read.getObservationLog>>>();
-    for (const t of trials) logs.set(t.trial.metadata.name, await store.read.getObservationLog(t.trial.metadata.name));
+    for (const t of trials)
+      logs.set(t.trial.metadata.name, await store.read.getObservationLog(t.trial.metadata.name));
     return { experiment: e?.experiment, trials, logs };
   } finally {
     await store.close();
@@ -28,7 +32,12 @@ describe('katib run', () => {
     const events = path.join(dir, 'events.log');
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'quad', maxTrialCount: 6, parallelTrialCount: 2, extraArgs: ['--sleep=300', `--events=${events}`] }),
+      testExperiment({
+        name: 'quad',
+        maxTrialCount: 6,
+        parallelTrialCount: 2,
+        extraArgs: ['--sleep=300', `--events=${events}`],
+      }),
     );
     const r = await katib(['run', file], dir);
     expect(r.stderr).not.toMatch(/internal error/);
@@ -42,8 +51,16 @@ describe('katib run', () => {
     expect(trials.every((t) => trialPhase(t.trial.status) === 'Succeeded')).toBe(true);
     expect(experiment?.status?.trialsSucceeded).toBe(6);
     // The optimal trial is the one with the smallest minimum loss.
-    const minLoss = (n: string) => Math.min(...logs.get(n)!.filter((l) => l.metricName === 'loss').map((l) => Number(l.value)));
-    const best = [...trials].sort((a, b) => minLoss(a.trial.metadata.name) - minLoss(b.trial.metadata.name))[0]!;
+    const minLoss = (n: string) =>
+      Math.min(
+        ...logs
+          .get(n)!
+          .filter((l) => l.metricName === 'loss')
+          .map((l) => Number(l.value)),
+      );
+    const best = [...trials].sort(
+      (a, b) => minLoss(a.trial.metadata.name) - minLoss(b.trial.metadata.name),
+    )[0]!;
     expect(experiment?.status?.currentOptimalTrial?.bestTrialName).toBe(best.trial.metadata.name);
     // Each trial logged 3 epochs of loss with steps 1..3.
     for (const t of trials) {
@@ -53,7 +70,10 @@ describe('katib run', () => {
     // Concurrency never exceeded parallelTrialCount.
     let running = 0;
     let peak = 0;
-    const lines = readFileSync(events, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const lines = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     lines.sort((a, b) => Number(a[2]) - Number(b[2]) || (a[0] === 'end' ? -1 : 1));
     for (const [kind] of lines) {
       running += kind === 'start' ? 1 : -1;
@@ -68,7 +88,7 @@ describe('katib run', () => {
 
   it('refuses an invalid file with every error and its field path, and validate exits non-zero', async () => {
     const dir = tempProject();
-    const bad = testExperiment({ name: 'Bad_Name', maxTrialCount: 0 }) as any;
+    const bad = testExperiment({ name: 'Bad_Name', maxTrialCount: 0 }) as Mutable;
     bad.spec.parameters[0].feasibleSpace = { min: '5', max: '1' };
     bad.spec.objective.type = 'maximise';
     const file = writeExperiment(dir, bad);
@@ -86,16 +106,27 @@ describe('katib run', () => {
     const dir = tempProject();
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'silent', maxTrialCount: 5, parallelTrialCount: 1, maxFailedTrialCount: 2, extraArgs: ['--silent'] }),
+      testExperiment({
+        name: 'silent',
+        maxTrialCount: 5,
+        parallelTrialCount: 1,
+        maxFailedTrialCount: 2,
+        extraArgs: ['--silent'],
+      }),
     );
     const r = await katib(['run', file], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Failed \(ExperimentFailed/);
     const { trials, experiment } = await readState(dir, 'silent');
     expect(trials).toHaveLength(2);
-    expect(trials.map((t) => trialPhase(t.trial.status))).toEqual(['MetricsUnavailable', 'MetricsUnavailable']);
+    expect(trials.map((t) => trialPhase(t.trial.status))).toEqual([
+      'MetricsUnavailable',
+      'MetricsUnavailable',
+    ]);
     expect(experiment?.status?.trialMetricsUnavailable).toBe(2);
-    expect(trials[0]!.trial.status.observation?.metrics.find((m) => m.name === 'loss')?.latest).toBe('unavailable');
+    expect(trials[0]!.trial.status.observation?.metrics.find((m) => m.name === 'loss')?.latest).toBe(
+      'unavailable',
+    );
   });
 
   it('ends with ExperimentGoalReached when the goal is met', async () => {
@@ -144,7 +175,13 @@ describe('katib run', () => {
     const dir = tempProject();
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'crash', maxTrialCount: 2, parallelTrialCount: 1, maxFailedTrialCount: 1, extraArgs: ['--exit=3'] }),
+      testExperiment({
+        name: 'crash',
+        maxTrialCount: 2,
+        parallelTrialCount: 1,
+        maxFailedTrialCount: 1,
+        extraArgs: ['--exit=3'],
+      }),
     );
     const r = await katib(['run', file], dir);
     expect(r.code).toBe(1);
@@ -162,7 +199,11 @@ describe('katib run', () => {
       maxTrialCount: 1,
       parallelTrialCount: 1,
       parameters: [
-        { name: 'x', parameterType: 'categorical', feasibleSpace: { list: ['$(touch pwned); echo hi', '`id`'] } },
+        {
+          name: 'x',
+          parameterType: 'categorical',
+          feasibleSpace: { list: ['$(touch pwned); echo hi', '`id`'] },
+        },
         { name: 'y', parameterType: 'double', feasibleSpace: { min: '0', max: '1' } },
       ],
       extraArgs: [`--argv-out=${argvOut}`],

@@ -9,7 +9,6 @@ import {
   type LocalProcessRunnerOptions,
   type TrialRun,
 } from '../../src/runners/index.js';
-import { findPrimaryContainer } from '../../src/runners/primary-container.js';
 import { EventLog, TempDirs, batchJob, eventually, isGone, makeTrial, uniqueTrialName } from './fixtures.js';
 
 const node = process.execPath;
@@ -374,54 +373,5 @@ describe('LocalProcessRunner', () => {
     expect(compileLocalProcessRunnerOptions()).toMatchObject({ graceMs: 5000, pollMs: 150 });
     expect(() => compileLocalProcessRunnerOptions({ graceMs: -1 })).toThrow(RangeError);
     expect(() => compileLocalProcessRunnerOptions({ pollMs: Number.NaN })).toThrow(RangeError);
-  });
-});
-
-describe('findPrimaryContainer (runners-private)', () => {
-  it('finds a container by name anywhere in the manifest', () => {
-    const pytorchJob = {
-      kind: 'PyTorchJob',
-      spec: {
-        pytorchReplicaSpecs: {
-          Master: {
-            template: { spec: { containers: [{ name: 'pytorch', command: ['python'], args: [1, true] }] } },
-          },
-        },
-      },
-    };
-    expect(findPrimaryContainer(pytorchJob, 'pytorch')).toEqual({
-      name: 'pytorch',
-      command: ['python'],
-      args: ['1', 'true'],
-    });
-    expect(findPrimaryContainer(pytorchJob, 'other')).toBeUndefined();
-    expect(findPrimaryContainer(undefined, 'pytorch')).toBeUndefined();
-  });
-
-  it("treats a TrainJob's spec.trainer as the container node", () => {
-    const trainJob = {
-      apiVersion: 'trainer.kubeflow.org/v1alpha1',
-      kind: 'TrainJob',
-      spec: {
-        runtimeRef: { name: 'torch-distributed' },
-        trainer: {
-          image: 'x',
-          command: ['python', 'train.py'],
-          args: ['--lr=0.1'],
-          env: [{ name: 'A', value: 1 }],
-        },
-      },
-    };
-    expect(findPrimaryContainer(trainJob, 'node')).toEqual({
-      name: 'node',
-      image: 'x',
-      command: ['python', 'train.py'],
-      args: ['--lr=0.1'],
-      env: [{ name: 'A', value: '1' }],
-    });
-  });
-
-  it('without a name, picks the only container', () => {
-    expect(findPrimaryContainer(batchJob({ name: 'only', command: ['x'] }), undefined)?.name).toBe('only');
   });
 });

@@ -33,6 +33,7 @@ describe('tune()', () => {
       const result = await tune({
         name: 'tune-report',
         objective: async (p, report) => {
+          await Promise.resolve();
           const lr = Number(p['lr']);
           for (let step = 1; step <= 3; step++) report({ loss: lr * (4 - step), step });
           return { accuracy: 1 - lr };

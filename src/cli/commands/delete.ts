@@ -5,7 +5,12 @@ import { openContextStore, resolveContext, type GlobalOptions } from '../context
 import { UsageError } from '../output.js';
 
 /** Runs `katib delete`. Returns the exit code. */
-export async function deleteCommand(kind: string, name: string, opts: GlobalOptions, out: NodeJS.WritableStream): Promise<number> {
+export async function deleteCommand(
+  kind: string,
+  name: string,
+  opts: GlobalOptions,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const k = kind.toLowerCase().replace(/s$/, '');
   if (k !== 'experiment') throw new UsageError(`katib delete: unknown kind "${kind}" (use experiment)`);
   const ctx = resolveContext(opts);

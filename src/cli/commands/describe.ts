@@ -2,7 +2,13 @@
 import { NotFoundError, type Condition } from '../../api/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
 import { UsageError, age, formatTable } from '../output.js';
-import { assignmentsText, experimentState, objectiveText, optimalTrialLines, trialState } from '../summary.js';
+import {
+  assignmentsText,
+  experimentState,
+  objectiveText,
+  optimalTrialLines,
+  trialState,
+} from '../summary.js';
 
 /** Runs `katib describe`. Returns the exit code. */
 export async function describeCommand(
@@ -27,7 +33,9 @@ export async function describeCommand(
         `Completed:       ${s?.completionTime ?? '-'}`,
         `Objective:       ${spec.objective.type} ${spec.objective.objectiveMetricName}` +
           (spec.objective.goal !== undefined ? ` (goal ${spec.objective.goal})` : '') +
-          (spec.objective.additionalMetricNames?.length ? `; also ${spec.objective.additionalMetricNames.join(', ')}` : ''),
+          (spec.objective.additionalMetricNames?.length
+            ? `; also ${spec.objective.additionalMetricNames.join(', ')}`
+            : ''),
         `Algorithm:       ${spec.algorithm.algorithmName}` +
           (spec.algorithm.algorithmSettings?.length
             ? ` (${spec.algorithm.algorithmSettings.map((x) => `${x.name}=${x.value}`).join(', ')})`
@@ -37,7 +45,9 @@ export async function describeCommand(
         'Parameters:',
         ...(spec.parameters ?? []).map((p) => {
           const fs = p.feasibleSpace;
-          const range = fs.list ? `[${fs.list.join(', ')}]` : `[${fs.min}, ${fs.max}]${fs.step ? ` step ${fs.step}` : ''}`;
+          const range = fs.list
+            ? `[${fs.list.join(', ')}]`
+            : `[${fs.min}, ${fs.max}]${fs.step ? ` step ${fs.step}` : ''}`;
           return `  ${p.name}: ${p.parameterType} ${range}${fs.distribution && fs.distribution !== 'uniform' ? ` ${fs.distribution}` : ''}`;
         }),
         'Trials:',
@@ -65,7 +75,9 @@ export async function describeCommand(
         `Attempts:     ${stored.runtime?.attempt ?? 0}`,
         ...(stored.runtime?.workDir ? [`Directory:    ${stored.runtime.workDir}`] : []),
         'Metrics:',
-        ...(t.status.observation?.metrics ?? []).map((m) => `  ${m.name}: latest=${m.latest} min=${m.min} max=${m.max}`),
+        ...(t.status.observation?.metrics ?? []).map(
+          (m) => `  ${m.name}: latest=${m.latest} min=${m.min} max=${m.max}`,
+        ),
         'Conditions:',
         indent(conditionsTable(t.status.conditions)),
       ];

@@ -32,7 +32,16 @@ export async function getCommand(
         } else if (format === 'name') {
           out.write(items.map((e) => `experiment/${e.metadata.name}\n`).join(''));
         } else {
-          const header = ['NAME', 'STATUS', 'TRIALS', 'SUCCEEDED', 'RUNNING', 'FAILED', 'OPTIMAL TRIAL', 'AGE'];
+          const header = [
+            'NAME',
+            'STATUS',
+            'TRIALS',
+            'SUCCEEDED',
+            'RUNNING',
+            'FAILED',
+            'OPTIMAL TRIAL',
+            'AGE',
+          ];
           if (format === 'wide') header.push('ALGORITHM', 'OBJECTIVE');
           const rows = items.map((e) => {
             const s = e.status;
@@ -47,7 +56,10 @@ export async function getCommand(
               age(s?.startTime ?? e.metadata.creationTimestamp),
             ];
             if (format === 'wide')
-              row.push(e.spec.algorithm.algorithmName, `${e.spec.objective.type} ${e.spec.objective.objectiveMetricName}`);
+              row.push(
+                e.spec.algorithm.algorithmName,
+                `${e.spec.objective.type} ${e.spec.objective.objectiveMetricName}`,
+              );
             return row;
           });
           out.write(items.length ? `${formatTable(header, rows)}\n` : 'No experiments found.\n');
@@ -67,7 +79,8 @@ export async function getCommand(
           }
         } else {
           if (!name) throw new UsageError('katib get trials EXPERIMENT: the experiment name is required');
-          if (!(await store.read.getExperiment(name))) throw new NotFoundError(`experiment "${name}" not found`);
+          if (!(await store.read.getExperiment(name)))
+            throw new NotFoundError(`experiment "${name}" not found`);
           items = (await store.read.listTrials(name)).map((t) => t.trial);
         }
         if (format === 'json' || format === 'yaml') out.write(`${formatObject(list(items), format)}\n`);

@@ -11,7 +11,11 @@ export interface LogsOptions extends GlobalOptions {
 }
 
 /** Runs `katib logs`. Returns the exit code. */
-export async function logsCommand(trialName: string, opts: LogsOptions, out: NodeJS.WritableStream): Promise<number> {
+export async function logsCommand(
+  trialName: string,
+  opts: LogsOptions,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const ctx = resolveContext(opts);
   const store = await openContextStore(ctx);
   try {
@@ -44,7 +48,9 @@ export async function logsCommand(trialName: string, opts: LogsOptions, out: Nod
       try {
         await fs.access(file);
       } catch {
-        throw new NotFoundError(`trial "${trialName}" has no ${opts.stderr ? 'stderr' : 'stdout'} log (it has not run here yet)`);
+        throw new NotFoundError(
+          `trial "${trialName}" has no ${opts.stderr ? 'stderr' : 'stdout'} log (it has not run here yet)`,
+        );
       }
     }
     while (opts.follow) {

@@ -36,7 +36,10 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     ...admitted,
     metadata: {
       ...admitted.metadata,
-      annotations: { ...(admitted.metadata.annotations ?? {}), [SOURCE_DIR_ANNOTATION]: path.dirname(path.resolve(file)) },
+      annotations: {
+        ...(admitted.metadata.annotations ?? {}),
+        [SOURCE_DIR_ANNOTATION]: path.dirname(path.resolve(file)),
+      },
     },
   };
   const ctx = resolveContext(opts);
@@ -44,8 +47,15 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   try {
     const { action, experiment: current } = await submitExperiment(store, experiment);
     const name = experiment.metadata.name;
-    const verb = { created: 'created', resumed: 'resuming', updated: 'updated; continuing', completed: 'already completed' }[action];
-    err.write(`experiment ${name} ${verb} (state in ${path.relative(process.cwd(), ctx.dbPath) || ctx.dbPath})\n`);
+    const verb = {
+      created: 'created',
+      resumed: 'resuming',
+      updated: 'updated; continuing',
+      completed: 'already completed',
+    }[action];
+    err.write(
+      `experiment ${name} ${verb} (state in ${path.relative(process.cwd(), ctx.dbPath) || ctx.dbPath})\n`,
+    );
     if (action === 'completed') {
       printResult(current, format, out);
       return exitCodeFor(current);
@@ -116,12 +126,18 @@ function exitCodeFor(e: Experiment): number {
   return e.status?.conditions.some((c) => c.type === 'Failed' && c.status === 'True') ? 1 : 0;
 }
 
-function printResult(e: Experiment, format: ReturnType<typeof parseOutputFormat> | undefined, out: NodeJS.WritableStream): void {
+function printResult(
+  e: Experiment,
+  format: ReturnType<typeof parseOutputFormat> | undefined,
+  out: NodeJS.WritableStream,
+): void {
   if (format === 'json' || format === 'yaml') {
     out.write(`${formatObject(e, format)}\n`);
     return;
   }
-  const last = e.status?.conditions.find((c) => (c.type === 'Succeeded' || c.type === 'Failed') && c.status === 'True');
+  const last = e.status?.conditions.find(
+    (c) => (c.type === 'Succeeded' || c.type === 'Failed') && c.status === 'True',
+  );
   const s = e.status;
   out.write(
     `Experiment ${e.metadata.name} ${experimentState(e)}${last ? ` (${last.reason}: ${last.message})` : ''}\n` +

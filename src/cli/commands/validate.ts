@@ -6,7 +6,9 @@ import { admitExperiment } from '../../controller/index.js';
 export async function validateCommand(file: string, out: NodeJS.WritableStream): Promise<number> {
   const raw = await loadExperimentFile(file);
   const e = admitExperiment(raw);
-  out.write(`${file}: experiment "${e.metadata.name}" is valid (${e.spec.algorithm.algorithmName}, ` +
-    `${e.spec.parameters?.length ?? 0} parameters, objective ${e.spec.objective.type} ${e.spec.objective.objectiveMetricName})\n`);
+  out.write(
+    `${file}: experiment "${e.metadata.name}" is valid (${e.spec.algorithm.algorithmName}, ` +
+      `${e.spec.parameters?.length ?? 0} parameters, objective ${e.spec.objective.type} ${e.spec.objective.objectiveMetricName})\n`,
+  );
   return 0;
 }
