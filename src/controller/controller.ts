@@ -48,7 +48,7 @@ import {
 } from './experiment-status.js';
 import { SOURCE_DIR_ANNOTATION, planLocalTrial } from './local-trial.js';
 import { buildTrial } from './trial-factory.js';
-import { activeCount, countTrials, trialsToAdd } from './trial-counts.js';
+import { countTrials, trialsToAdd } from './trial-counts.js';
 import { newTrialName } from './trial-name.js';
 import { trialsForSuggestion } from './trial-view.js';
 import { WorkQueue } from './work-queue.js';
@@ -329,7 +329,8 @@ export class Controller {
     const exhausted = reply.assignments.length < count;
     try {
       await this.opts.store.transaction(async (tx) => {
-        const taken = new Set((await tx.listTrials(name)).map((t) => t.trial.metadata.name));
+        // Names of this experiment's trials; createTrial refuses any other collision (ConflictError).
+        const taken = new Set(trials.map((t) => t.trial.metadata.name));
         for (const s of reply.assignments) {
           const trialName = s.trialName ?? newTrialName(name, taken);
           taken.add(trialName);
@@ -701,8 +702,8 @@ export class Controller {
       }
       if (!isExperimentCompleted(stored.experiment.status)) return;
       for (const t of this.live.values()) if (t.experimentName === name) return;
-      const trials = await this.opts.store.read.listTrials(name);
-      if (activeCount(countTrials(trials.map((t) => t.trial))) > 0) return;
+      const st = stored.experiment.status;
+      if ((st?.trialsRunning ?? 0) + (st?.trialsPending ?? 0) > 0) return;
       this.watched.delete(name);
       if (this.watched.size === 0 && this.resyncTimer) {
         clearInterval(this.resyncTimer);

@@ -28,10 +28,16 @@ async function snapshot(dir: string, name: string) {
   }
 }
 
+/** True while `pid` is a live process; a zombie (exited, not yet reaped by PID 1 here) counts as gone. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

@@ -58,6 +58,31 @@ function experimentSnapshot(row: ExperimentRow): StoredExperiment {
   return deepFreeze({ experiment, version: row.version });
 }
 
+/**
+ * Parsed trial snapshots by connection, keyed by `seq:version`. A trial's `seq` is never reused and
+ * its version grows with every write, so a key names one immutable, frozen snapshot; re-reading an
+ * unchanged trial (the controller lists every trial on each pass) skips JSON parsing and freezing.
+ */
+const trialCache = new WeakMap<object, Map<string, StoredTrial>>();
+/** Entries kept per connection before the cache starts over. */
+const TRIAL_CACHE_LIMIT = 100_000;
+
+function cachedTrialSnapshot(owner: object | undefined, row: TrialRow): StoredTrial {
+  if (owner === undefined) return trialSnapshot(row);
+  let cache = trialCache.get(owner);
+  if (cache === undefined) {
+    cache = new Map();
+    trialCache.set(owner, cache);
+  }
+  const key = `${row.seq}:${row.version}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  if (cache.size >= TRIAL_CACHE_LIMIT) cache.clear();
+  const snapshot = trialSnapshot(row);
+  cache.set(key, snapshot);
+  return snapshot;
+}
+
 function trialSnapshot(row: TrialRow): StoredTrial {
   const body = parse(row.body) as Omit<Trial, 'status'>;
   const trial: Trial = { ...body, status: parse(row.status) as TrialStatus };
@@ -100,6 +125,14 @@ export class SqliteReader implements StoreReader {
     this.guard = guard;
   }
 
+  /**
+   * Where parsed trial snapshots are cached: the read connection only sees committed rows, so it
+   * caches; a transaction does not (a rolled-back write could reuse a `seq:version` key).
+   */
+  protected snapshotCacheOwner(): object | undefined {
+    return this.sql;
+  }
+
   getExperiment(name: string): Promise<StoredExperiment | undefined> {
     return attempt(this.guard, () => {
       const row = this.sql.getExperiment.get(name);
@@ -114,7 +147,7 @@ export class SqliteReader implements StoreReader {
   getTrial(name: string): Promise<StoredTrial | undefined> {
     return attempt(this.guard, () => {
       const row = this.sql.getTrial.get(name);
-      return row === undefined ? undefined : trialSnapshot(row);
+      return row === undefined ? undefined : cachedTrialSnapshot(this.snapshotCacheOwner(), row);
     });
   }
 
@@ -128,7 +161,7 @@ export class SqliteReader implements StoreReader {
         phases === undefined
           ? this.sql.listTrials.all(experiment)
           : this.sql.listTrialsInPhases.all(experiment, JSON.stringify(phases));
-      return Object.freeze(rows.map(trialSnapshot));
+      return Object.freeze(rows.map((row) => cachedTrialSnapshot(this.snapshotCacheOwner(), row)));
     });
   }
 
@@ -156,6 +189,11 @@ export class SqliteReader implements StoreReader {
 export class SqliteTx extends SqliteReader implements StoreTx {
   readonly #write: WriteStatements;
   readonly #now: () => Date;
+
+  /** Transactions never cache snapshots (see SqliteReader). */
+  protected override snapshotCacheOwner(): object | undefined {
+    return undefined;
+  }
 
   constructor(sql: WriteStatements, guard: UsageGuard, now: () => Date = () => new Date()) {
     super(sql, guard);

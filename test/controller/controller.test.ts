@@ -1,0 +1,124 @@
+/** The reconciler with in-process trials and stand-in suggestion services. */
+import { describe, expect, it } from 'vitest';
+import { SpecError, UnavailableError, trialPhase, type Experiment } from '../../src/api/index.js';
+import { Controller, admitExperiment, submitExperiment } from '../../src/controller/index.js';
+import { InProcessRunner } from '../../src/runners/index.js';
+import { openStore } from '../../src/store/index.js';
+import { InProcessSuggestionService, type SuggestionService } from '../../src/suggestion/index.js';
+import { toExperimentObject } from '../../src/sdk/tune.js';
+import { search } from '../../src/sdk/index.js';
+
+function experiment(
+  name: string,
+  over: { goal?: number; maxTrialCount?: number; parallelTrialCount?: number } = {},
+): Experiment {
+  return admitExperiment(
+    toExperimentObject({
+      name,
+      objective: () => 0,
+      parameters: { x: search.double(0, 1) },
+      objectiveMetricName: 'loss',
+      maxTrialCount: over.maxTrialCount ?? 4,
+      parallelTrialCount: over.parallelTrialCount ?? 2,
+      ...(over.goal !== undefined ? { goal: over.goal } : {}),
+    }),
+  );
+}
+
+async function run(
+  e: Experiment,
+  suggestions: SuggestionService,
+  objective: ConstructorParameters<typeof InProcessRunner>[0],
+) {
+  const store = await openStore(':memory:');
+  await submitExperiment(store, e);
+  const controller = Controller.create({
+    store,
+    suggestions,
+    runner: new InProcessRunner(objective, { graceMs: 2000 }),
+    resyncIntervalMs: 200,
+  });
+  try {
+    const final = await controller.runUntilComplete(e.metadata.name);
+    const trials = await store.read.listTrials(e.metadata.name);
+    return { final: final.experiment, trials, store };
+  } finally {
+    await controller.shutdown();
+  }
+}
+
+describe('Controller', () => {
+  it('fails the experiment with the message when the algorithm rejects the request', async () => {
+    const bad: SuggestionService = {
+      getSuggestions: () =>
+        Promise.reject(
+          new SpecError([{ path: 'spec.algorithm.algorithmSettings[0].value', message: 'nope' }]),
+        ),
+      validateAlgorithmSettings: () => Promise.resolve(),
+    };
+    const { final, trials } = await run(experiment('bad-algo'), bad, () => 1);
+    expect(trials).toHaveLength(0);
+    const failed = final.status?.conditions.find((c) => c.type === 'Failed');
+    expect(failed?.reason).toBe('ExperimentFailed');
+    expect(failed?.message).toMatch(
+      /Suggestion has failed: spec\.algorithm\.algorithmSettings\[0\]\.value: nope/,
+    );
+  });
+
+  it('retries a transient suggestion failure, then fails after maxSuggestionFailures', async () => {
+    let calls = 0;
+    const real = new InProcessSuggestionService();
+    const flaky: SuggestionService = {
+      getSuggestions: (req, opts) =>
+        ++calls <= 2 ? Promise.reject(new UnavailableError('try later')) : real.getSuggestions(req, opts),
+      validateAlgorithmSettings: () => Promise.resolve(),
+    };
+    const { final } = await run(experiment('flaky', { maxTrialCount: 2 }), flaky, () => 1);
+    expect(calls).toBeGreaterThan(2);
+    expect(final.status?.trialsSucceeded).toBe(2);
+
+    const down: SuggestionService = {
+      getSuggestions: () => Promise.reject(new UnavailableError('service down')),
+      validateAlgorithmSettings: () => Promise.resolve(),
+    };
+    const store = await openStore(':memory:');
+    const e = experiment('down');
+    await submitExperiment(store, e);
+    const controller = Controller.create({
+      store,
+      suggestions: down,
+      runner: new InProcessRunner(() => 1),
+      maxSuggestionFailures: 2,
+    });
+    const done = await controller.runUntilComplete('down');
+    await controller.shutdown();
+    expect(done.experiment.status?.conditions.at(-1)?.message).toMatch(/Suggestion has failed: service down/);
+  });
+
+  it('stops trials still running when the experiment completes, keeping their observations', async () => {
+    let calls = 0;
+    const { final, trials, store } = await run(
+      experiment('stop-on-goal', { goal: 0.5, maxTrialCount: 10, parallelTrialCount: 2 }),
+      new InProcessSuggestionService(),
+      async (_params, ctx) => {
+        // The first trial reaches the goal after a moment; the second keeps running until stopped.
+        if (calls++ === 0) return new Promise((r) => setTimeout(() => r(0.1), 100));
+        ctx.report({ loss: 3 }, 1);
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        return undefined;
+      },
+    );
+    expect(final.status?.conditions.find((c) => c.type === 'Succeeded')?.reason).toBe(
+      'ExperimentGoalReached',
+    );
+    const phases = trials.map((t) => trialPhase(t.trial.status));
+    expect(phases).toContain('Succeeded');
+    expect(phases).toContain('Killed');
+    const killed = trials.find((t) => trialPhase(t.trial.status) === 'Killed')!;
+    expect(killed.trial.status.conditions.find((c) => c.type === 'Killed')?.message).toMatch(
+      /experiment completed/,
+    );
+    expect(killed.trial.status.observation?.metrics.find((m) => m.name === 'loss')?.latest).toBe('3');
+    expect((await store.read.getObservationLog(killed.trial.metadata.name)).length).toBe(1);
+  });
+});
