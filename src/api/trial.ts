@@ -80,13 +80,24 @@ export function isTerminalPhase(phase: TrialPhase): boolean {
 
 /** The trial's phase from its conditions, in Katib's classification order (§4.2). */
 export function trialPhase(status: TrialStatus): TrialPhase {
-  const on = (t: TrialConditionType): boolean =>
-    status.conditions.some((c) => c.type === t && c.status === 'True');
-  if (on('Killed')) return 'Killed';
-  if (on('Failed')) return 'Failed';
-  if (on('Succeeded')) return 'Succeeded';
-  if (on('EarlyStopped')) return 'EarlyStopped';
-  if (on('Running')) return 'Running';
-  if (on('MetricsUnavailable')) return 'MetricsUnavailable';
+  // One pass over the conditions, then Katib's order of precedence.
+  let on = 0;
+  for (const c of status.conditions) if (c.status === 'True') on |= PHASE_BIT[c.type] ?? 0;
+  if (on & BIT.Killed) return 'Killed';
+  if (on & BIT.Failed) return 'Failed';
+  if (on & BIT.Succeeded) return 'Succeeded';
+  if (on & BIT.EarlyStopped) return 'EarlyStopped';
+  if (on & BIT.Running) return 'Running';
+  if (on & BIT.MetricsUnavailable) return 'MetricsUnavailable';
   return 'Pending';
 }
+
+const BIT = {
+  Killed: 1,
+  Failed: 2,
+  Succeeded: 4,
+  EarlyStopped: 8,
+  Running: 16,
+  MetricsUnavailable: 32,
+} as const;
+const PHASE_BIT: Readonly<Partial<Record<string, number>>> = BIT;

@@ -562,7 +562,8 @@ export class Controller {
       await tx.updateTrialStatus(live.name, status);
       this.emit({ type: 'trial', trial: { ...cur.trial, status } });
     });
-    this.queue.add(live.experimentName);
+    // No reconcile here: a start changes no decision; the status counters catch up on the next
+    // pass (a trial's exit, or the periodic resync).
   }
 
   private async onExited(live: LiveTrial, e: Extract<RunnerEvent, { type: 'exited' }>): Promise<void> {

@@ -56,6 +56,10 @@ export class ReadStatements {
   readonly listTrials: Database.Statement<[string], TrialRow>;
   /** Trials of an experiment whose phase is in a JSON array of phases, by seq. */
   readonly listTrialsInPhases: Database.Statement<[string, string], TrialRow>;
+  /** Keys (seq, version) of an experiment's trials by seq: lets cached snapshots skip the bodies. */
+  readonly listTrialKeys: Database.Statement<[string], { readonly seq: number; readonly version: number }>;
+  /** Trial by seq. */
+  readonly getTrialBySeq: Database.Statement<[number], TrialRow>;
   /** A trial's observation log, filtered, by time then insertion. */
   readonly getObservationLog: Database.Statement<[ObservationFilter], ObservationRow>;
   /** An experiment's algorithm state. */
@@ -68,6 +72,8 @@ export class ReadStatements {
     this.getTrial = db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE name = ?`);
     this.trialVersion = db.prepare('SELECT version FROM trials WHERE name = ?');
     this.listTrials = db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE experiment = ? ORDER BY seq`);
+    this.listTrialKeys = db.prepare('SELECT seq, version FROM trials WHERE experiment = ? ORDER BY seq');
+    this.getTrialBySeq = db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE seq = ?`);
     this.listTrialsInPhases = db.prepare(
       `SELECT ${TRIAL_COLUMNS} FROM trials
        WHERE experiment = ? AND phase IN (SELECT value FROM json_each(?)) ORDER BY seq`,

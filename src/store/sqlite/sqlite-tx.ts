@@ -157,12 +157,31 @@ export class SqliteReader implements StoreReader {
   ): Promise<readonly StoredTrial[]> {
     return attempt(this.guard, () => {
       const phases = filter?.phases;
+      const owner = this.snapshotCacheOwner();
+      if (phases === undefined && owner !== undefined)
+        return Object.freeze(this.listTrialsCached(owner, experiment));
       const rows =
         phases === undefined
           ? this.sql.listTrials.all(experiment)
           : this.sql.listTrialsInPhases.all(experiment, JSON.stringify(phases));
       return Object.freeze(rows.map((row) => cachedTrialSnapshot(this.snapshotCacheOwner(), row)));
     });
+  }
+
+  /** All trials of an experiment, reading the bodies of only the trials not cached at their version. */
+  private listTrialsCached(owner: object, experiment: string): StoredTrial[] {
+    const cache = trialCache.get(owner);
+    const out: StoredTrial[] = [];
+    for (const key of this.sql.listTrialKeys.all(experiment)) {
+      const hit = cache?.get(`${key.seq}:${key.version}`);
+      if (hit !== undefined) {
+        out.push(hit);
+        continue;
+      }
+      const row = this.sql.getTrialBySeq.get(key.seq);
+      if (row !== undefined) out.push(cachedTrialSnapshot(owner, row));
+    }
+    return out;
   }
 
   getObservationLog(trial: string, q?: ObservationQuery): Promise<readonly MetricLog[]> {
