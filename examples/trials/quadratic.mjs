@@ -16,6 +16,8 @@
 // the last epoch. Progress lines never contain `name=value` pairs, so only `loss` is collected.
 // Bad arguments: a message on stderr and exit code 2.
 
+import { commandLine, mulberry32 } from './args.mjs';
+
 const USAGE =
   'usage: quadratic.mjs --x=<number> --y=<number> [--noise=<sd>=0.01] [--epochs=<int>=5] ' +
   '[--shape=quadratic|abs] [--seed=<int>=42] [--run-name=<string>] [--sleep-ms=<int>=0]';
@@ -31,61 +33,7 @@ const SPEC = {
   'sleep-ms': 'int',
 };
 
-function fail(message) {
-  process.stderr.write(`quadratic.mjs: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) fail(`unexpected argument ${JSON.stringify(arg)}`);
-    let name;
-    let value;
-    const eq = arg.indexOf('=');
-    if (eq >= 0) {
-      name = arg.slice(2, eq);
-      value = arg.slice(eq + 1);
-    } else {
-      name = arg.slice(2);
-      if (i + 1 >= argv.length) fail(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    const kind = SPEC[name];
-    if (kind === undefined) fail(`unknown option --${name}`);
-    if (name in out) fail(`--${name} given twice`);
-    if (kind === 'number') {
-      const n = value.trim() === '' ? NaN : Number(value);
-      if (!Number.isFinite(n)) fail(`--${name} must be a finite number, got ${JSON.stringify(value)}`);
-      out[name] = n;
-    } else if (kind === 'int') {
-      // Integer-valued decimals such as "3.0" are accepted (some suggestion services format ints that way).
-      const n = value.trim() === '' ? NaN : Number(value);
-      if (!Number.isInteger(n)) fail(`--${name} must be an integer, got ${JSON.stringify(value)}`);
-      out[name] = n;
-    } else {
-      out[name] = value;
-    }
-  }
-  return out;
-}
-
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { fail, parseArgs } = commandLine('quadratic.mjs', USAGE, SPEC);
 
 function gaussian(rand) {
   // Box-Muller; 1 - u keeps the log argument in (0, 1].

@@ -29,13 +29,7 @@ export class ProgressLine {
   /** Takes a new experiment snapshot. */
   update(e: Experiment): void {
     this.current = e;
-    const s = e.status;
-    const done =
-      (s?.trialsSucceeded ?? 0) +
-      (s?.trialsFailed ?? 0) +
-      (s?.trialsKilled ?? 0) +
-      (s?.trialsEarlyStopped ?? 0) +
-      (s?.trialMetricsUnavailable ?? 0);
+    const done = finishedTrials(e);
     if (this.opts.interactive) this.redraw();
     else if (done !== this.lastDone) {
       this.lastDone = done;
@@ -61,12 +55,7 @@ export class ProgressLine {
   text(e: Experiment): string {
     const s = e.status;
     const max = e.spec.maxTrialCount;
-    const done =
-      (s?.trialsSucceeded ?? 0) +
-      (s?.trialsFailed ?? 0) +
-      (s?.trialsKilled ?? 0) +
-      (s?.trialsEarlyStopped ?? 0) +
-      (s?.trialMetricsUnavailable ?? 0);
+    const done = finishedTrials(e);
     const parts = [`${done}${max !== undefined ? `/${max}` : ''} trials done`];
     const details: string[] = [];
     if (s?.trialsSucceeded) details.push(`${s.trialsSucceeded} succeeded`);
@@ -106,4 +95,16 @@ export class ProgressLine {
       this.last = '';
     }
   }
+}
+
+/** Trials that finished in any way, from the experiment's status counters. */
+function finishedTrials(e: Experiment): number {
+  const s = e.status;
+  return (
+    (s?.trialsSucceeded ?? 0) +
+    (s?.trialsFailed ?? 0) +
+    (s?.trialsKilled ?? 0) +
+    (s?.trialsEarlyStopped ?? 0) +
+    (s?.trialMetricsUnavailable ?? 0)
+  );
 }

@@ -15,7 +15,7 @@
  *    unless `step` is itself a requested metric; otherwise the count of that metric's reports.
  */
 import type { MetricLog } from '../api/observation.js';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_LENGTH, LineParser } from './line-splitter.js';
 import { parseMetricNumber, parseStep, STEP_KEY, StepCounter } from './metric-value.js';
 import type { CollectorDiagnostics, MetricsCollector } from './metrics-collector.js';
 import { formatTimeStamp, MonotonicClock, normalizeTimeStamp } from './time-stamp.js';
@@ -48,31 +48,30 @@ export class JsonMetricsCollector implements MetricsCollector {
   /** Always `File`: JSON is a format of the File collector. */
   readonly kind = 'File' as const;
   private readonly metricNames: readonly string[];
-  private readonly lines: LineSplitter;
+  private readonly lines: LineParser<MetricLog>;
   private readonly clock: MonotonicClock;
   private readonly steps = new StepCounter();
   private malformed = 0;
   private firstMalformed: string | undefined;
-  private ended = false;
 
   /** Builds a collector; never throws. */
   constructor(options: JsonMetricsCollectorOptions) {
     this.metricNames = [...new Set(options.metricNames.filter((n) => n !== ''))];
-    this.lines = new LineSplitter(options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+    this.lines = new LineParser(
+      (line, out) => this.parseLine(line, out),
+      options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+    );
     this.clock = new MonotonicClock(options.now ?? (() => new Date()));
   }
 
   /** Feeds a chunk; returns the logs of the records it completes. Ignored after `end()`. */
   push(chunk: string | Uint8Array): readonly MetricLog[] {
-    if (this.ended) return [];
-    return this.parseLines(this.lines.push(chunk));
+    return this.lines.push(chunk);
   }
 
   /** Ends the stream; returns the logs of a last record without a line end. */
   end(): readonly MetricLog[] {
-    if (this.ended) return [];
-    this.ended = true;
-    return this.parseLines(this.lines.end());
+    return this.lines.end();
   }
 
   /** Lines that were not JSON objects, so far. */
@@ -89,12 +88,6 @@ export class JsonMetricsCollector implements MetricsCollector {
   diagnostics(): CollectorDiagnostics {
     const base = { ...this.lines.counts(), malformedLines: this.malformed };
     return this.firstMalformed === undefined ? base : { ...base, firstMalformedLine: this.firstMalformed };
-  }
-
-  private parseLines(lines: readonly string[]): MetricLog[] {
-    const out: MetricLog[] = [];
-    for (const line of lines) this.parseLine(line, out);
-    return out;
   }
 
   private parseLine(line: string, out: MetricLog[]): void {

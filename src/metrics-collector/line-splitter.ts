@@ -113,3 +113,48 @@ export class LineSplitter {
     this.pending = '';
   }
 }
+
+/**
+ * A {@link LineSplitter} whose lines go through a parser: `push` and `end` return what the
+ * parser makes of the lines they complete, and everything after the first `end` is ignored
+ * (returns nothing), as the `MetricsCollector` contract wants.
+ */
+export class LineParser<T> {
+  private readonly lines: LineSplitter;
+  private ended = false;
+
+  /**
+   * @param parseLine - called once per complete line, in order; appends its results to `out`.
+   * @param maxLineLength - longest line kept, in UTF-16 code units.
+   */
+  constructor(
+    private readonly parseLine: (line: string, out: T[]) => void,
+    maxLineLength: number = DEFAULT_MAX_LINE_LENGTH,
+  ) {
+    this.lines = new LineSplitter(maxLineLength);
+  }
+
+  /** Feeds a chunk; returns the results of the lines it completes. Ignored after `end()`. */
+  push(chunk: string | Uint8Array): T[] {
+    if (this.ended) return [];
+    return this.parseAll(this.lines.push(chunk));
+  }
+
+  /** Ends the stream; returns the results of a last line without a line end. Later calls return nothing. */
+  end(): T[] {
+    if (this.ended) return [];
+    this.ended = true;
+    return this.parseAll(this.lines.end());
+  }
+
+  /** Lines handed on and lines dropped so far. */
+  counts(): LineCounts {
+    return this.lines.counts();
+  }
+
+  private parseAll(lines: readonly string[]): T[] {
+    const out: T[] = [];
+    for (const line of lines) this.parseLine(line, out);
+    return out;
+  }
+}

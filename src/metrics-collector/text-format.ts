@@ -19,7 +19,7 @@
  */
 import type { MetricLog } from '../api/observation.js';
 import { compileMetricsFilter, DEFAULT_METRICS_FILTER, METRICS_FORMAT_PATH } from './go-regexp.js';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_LENGTH, LineParser } from './line-splitter.js';
 import { parseMetricNumber, parseStep, STEP_KEY, StepCounter } from './metric-value.js';
 import type { CollectorDiagnostics, MetricsCollector } from './metrics-collector.js';
 import { MonotonicClock, normalizeTimeStamp } from './time-stamp.js';
@@ -86,30 +86,26 @@ export class TextMetricsCollector implements MetricsCollector {
   /** `StdOut` or `File`, as given in the options. */
   readonly kind: 'StdOut' | 'File';
   private readonly options: CompiledTextOptions;
-  private readonly lines: LineSplitter;
+  private readonly lines: LineParser<MetricLog>;
   private readonly clock: MonotonicClock;
   private readonly steps = new StepCounter();
-  private ended = false;
 
   /** @throws SpecError when a filter is not a usable Go regexp with two capturing groups. */
   constructor(options: TextMetricsCollectorOptions) {
     this.options = compileTextOptions(options);
     this.kind = this.options.kind;
-    this.lines = new LineSplitter(this.options.maxLineLength);
+    this.lines = new LineParser((line, out) => this.parseLine(line, out), this.options.maxLineLength);
     this.clock = new MonotonicClock(this.options.now);
   }
 
   /** Feeds a chunk; returns the logs of the lines it completes. Ignored after `end()`. */
   push(chunk: string | Uint8Array): readonly MetricLog[] {
-    if (this.ended) return [];
-    return this.parseLines(this.lines.push(chunk));
+    return this.lines.push(chunk);
   }
 
   /** Ends the stream; returns the logs of a last line without a line end. */
   end(): readonly MetricLog[] {
-    if (this.ended) return [];
-    this.ended = true;
-    return this.parseLines(this.lines.end());
+    return this.lines.end();
   }
 
   /** How many values of `metricName` were reported so far. */
@@ -120,12 +116,6 @@ export class TextMetricsCollector implements MetricsCollector {
   /** Lines read and dropped so far. */
   diagnostics(): CollectorDiagnostics {
     return { ...this.lines.counts(), malformedLines: 0 };
-  }
-
-  private parseLines(lines: readonly string[]): MetricLog[] {
-    const out: MetricLog[] = [];
-    for (const line of lines) this.parseLine(line, out);
-    return out;
   }
 
   private parseLine(line: string, out: MetricLog[]): void {

@@ -12,15 +12,14 @@
  */
 import type { MetricLog } from '../api/observation.js';
 import type { Trial } from '../api/trial.js';
-import { RunnerEventHub, describeError, stderrNotice, type NoticeSink } from './runner-events.js';
+import { describeError, stderrNotice, type NoticeSink } from './runner-events.js';
 import {
-  RunnerClosedError,
-  type RunnerEvent,
-  type RunnerState,
-  type StopReason,
-  type TrialRun,
-  type TrialRunner,
-} from './trial-runner.js';
+  TrialLifecycleRunner,
+  newTrackedTrial,
+  type TrackedTrial,
+  type TrialExit,
+} from './trial-lifecycle.js';
+import { RunnerClosedError, type StopReason, type TrialRun } from './trial-runner.js';
 
 /** A trial's parameters by name: numbers where the assigned value is numeric, strings otherwise. */
 export type TrialParams = Record<string, number | string>;
@@ -114,18 +113,12 @@ export function paramsFromAssignments(trial: Trial): TrialParams {
 const NOT_CALLED = Symbol('not called');
 
 /** One trial's call and its bookkeeping. */
-interface InProcessTrial {
-  readonly name: string;
+interface InProcessTrial extends TrackedTrial {
   readonly objectiveMetricName: string;
   readonly abort: AbortController;
   /** Reports so far per metric, for steps of values reported without one. */
   readonly counts: Map<string, number>;
-  readonly exited: Promise<void>;
-  readonly markExited: () => void;
-  finished: boolean;
   lateReportNoticeGiven: boolean;
-  stopReason: StopReason | undefined;
-  stopping: Promise<void> | undefined;
 }
 
 /**
@@ -142,21 +135,18 @@ interface InProcessTrial {
  * });
  * ```
  */
-export class InProcessRunner implements TrialRunner {
+export class InProcessRunner extends TrialLifecycleRunner<InProcessTrial> {
   /** Always `'in-process'`. */
   readonly kind = 'in-process' as const;
   readonly #objective: Objective;
   readonly #options: CompiledInProcessRunnerOptions;
-  readonly #events: RunnerEventHub;
-  readonly #trials = new Map<string, InProcessTrial>();
-  #state: RunnerState = 'running';
-  #closing: Promise<void> | undefined;
 
   /** @throws RangeError for invalid options (see {@link compileInProcessRunnerOptions}) */
   constructor(objective: Objective, options: InProcessRunnerOptions = {}) {
+    const compiled = compileInProcessRunnerOptions(options);
+    super(compiled.log);
     this.#objective = objective;
-    this.#options = compileInProcessRunnerOptions(options);
-    this.#events = new RunnerEventHub(this.#options.log);
+    this.#options = compiled;
   }
 
   /**
@@ -164,27 +154,18 @@ export class InProcessRunner implements TrialRunner {
    * Resolves as soon as `started` was emitted; the function runs on.
    * @throws RunnerClosedError once `close` was called
    */
-  start(run: TrialRun): Promise<void> {
+  override start(run: TrialRun): Promise<void> {
     const name = run.trial.metadata.name;
-    if (this.#trials.has(name)) return Promise.resolve();
-    if (this.#state !== 'running') return Promise.reject(new RunnerClosedError(this.kind, name));
-    let markExited!: () => void;
-    const exited = new Promise<void>((resolve) => {
-      markExited = resolve;
-    });
+    if (this.trackedTrial(name) !== undefined) return Promise.resolve();
+    if (this.getState() !== 'running') return Promise.reject(new RunnerClosedError(this.kind, name));
     const trial: InProcessTrial = {
-      name,
+      ...newTrackedTrial(name),
       objectiveMetricName: this.#options.objectiveMetricName ?? run.trial.spec.objective.objectiveMetricName,
       abort: new AbortController(),
       counts: new Map(),
-      exited,
-      markExited,
-      finished: false,
       lateReportNoticeGiven: false,
-      stopReason: undefined,
-      stopping: undefined,
     };
-    this.#trials.set(name, trial);
+    this.track(trial);
 
     let params: TrialParams;
     try {
@@ -193,7 +174,7 @@ export class InProcessRunner implements TrialRunner {
       this.#finish(trial, { exitCode: null, error: `cannot build the parameters: ${describeError(err)}` });
       return Promise.resolve();
     }
-    this.#events.emit({ type: 'started', trialName: name, at: new Date() });
+    this.emit({ type: 'started', trialName: name, at: new Date() });
     const ctx: InProcessContext = {
       report: (metrics, step) => this.#report(trial, metrics, step),
       signal: trial.abort.signal,
@@ -223,52 +204,8 @@ export class InProcessRunner implements TrialRunner {
     return Promise.resolve();
   }
 
-  /**
-   * {@inheritDoc TrialRunner.stop}
-   * Aborts the trial's signal and resolves when the function settles, or after `graceMs`.
-   */
-  stop(trialName: string, reason: StopReason): Promise<void> {
-    const trial = this.#trials.get(trialName);
-    if (trial === undefined || trial.finished) return Promise.resolve();
-    trial.stopping ??= this.#stop(trial, reason);
-    return trial.stopping;
-  }
-
-  /** {@inheritDoc TrialRunner.onEvent} */
-  onEvent(listener: (e: RunnerEvent) => void): () => void {
-    return this.#events.on(listener);
-  }
-
-  /** {@inheritDoc TrialRunner.active} */
-  active(): readonly string[] {
-    return [...this.#trials.values()].filter((t) => !t.finished).map((t) => t.name);
-  }
-
-  /**
-   * {@inheritDoc TrialRunner.close}
-   * A later call with `force` while draining still stops the running trials ('Interrupted').
-   */
-  close(opts: { readonly force?: boolean } = {}): Promise<void> {
-    if (opts.force === true) {
-      for (const name of this.active()) void this.stop(name, 'Interrupted');
-    }
-    if (this.#closing === undefined) {
-      this.#state = 'draining';
-      const waits = [...this.#trials.values()].map((t) => t.exited);
-      this.#closing = Promise.all(waits).then(() => {
-        this.#state = 'closed';
-      });
-    }
-    return this.#closing;
-  }
-
-  /** {@inheritDoc TrialRunner.getState} */
-  getState(): RunnerState {
-    return this.#state;
-  }
-
-  async #stop(trial: InProcessTrial, reason: StopReason): Promise<void> {
-    trial.stopReason = reason;
+  /** Aborts the trial's signal and resolves when the function settles, or after `graceMs`. */
+  protected override async stopTrial(trial: InProcessTrial, reason: StopReason): Promise<void> {
     const abortReason = new Error(`trial ${trial.name} stopped: ${reason}`);
     abortReason.name = 'AbortError';
     trial.abort.abort(abortReason);
@@ -324,7 +261,7 @@ export class InProcessRunner implements TrialRunner {
         step: typeof step === 'number' ? step : count,
       });
     }
-    if (logs.length > 0) this.#events.emit({ type: 'observations', trialName: trial.name, logs });
+    if (logs.length > 0) this.emit({ type: 'observations', trialName: trial.name, logs });
   }
 
   #reportReturn(trial: InProcessTrial, value: unknown): void {
@@ -341,24 +278,9 @@ export class InProcessRunner implements TrialRunner {
     }
   }
 
-  /** Emits the one `exited` event of `trial` (later calls do nothing). */
-  #finish(
-    trial: InProcessTrial,
-    result: { readonly exitCode: number | null; readonly error?: string },
-  ): void {
-    if (trial.finished) return;
-    trial.finished = true;
-    const e: RunnerEvent = {
-      type: 'exited',
-      trialName: trial.name,
-      at: new Date(),
-      exitCode: result.exitCode,
-      signal: null,
-      ...(result.error !== undefined && { error: result.error }),
-      ...(trial.stopReason !== undefined && { stopReason: trial.stopReason }),
-    };
-    this.#events.emit(e);
-    trial.markExited();
+  /** Emits the one `exited` event of `trial` (later calls do nothing); a call has no signal. */
+  #finish(trial: InProcessTrial, result: Omit<TrialExit, 'signal'>): void {
+    this.finishTrial(trial, { ...result, signal: null });
   }
 }
 

@@ -18,15 +18,14 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findPrimaryContainer, type ContainerSpec } from '../api/trial-template.js';
 import { FileTail } from './file-tail.js';
-import { RunnerEventHub, describeError, errnoCode, stderrNotice, type NoticeSink } from './runner-events.js';
+import { describeError, errnoCode, stderrNotice, type NoticeSink } from './runner-events.js';
 import {
-  RunnerClosedError,
-  type RunnerEvent,
-  type RunnerState,
-  type StopReason,
-  type TrialRun,
-  type TrialRunner,
-} from './trial-runner.js';
+  TrialLifecycleRunner,
+  newTrackedTrial,
+  type TrackedTrial,
+  type TrialExit,
+} from './trial-lifecycle.js';
+import { RunnerClosedError, type RunnerEvent, type StopReason, type TrialRun } from './trial-runner.js';
 
 /** The environment variable every trial process gets: its trial's name. */
 export const TRIAL_NAME_ENV = 'KATIB_TRIAL_NAME';
@@ -76,14 +75,9 @@ export function compileLocalProcessRunnerOptions(
 }
 
 /** One trial's process and what follows it. */
-interface LocalTrial {
-  readonly name: string;
+interface LocalTrial extends TrackedTrial {
   /** Settles once `started` or a failure to start was emitted. */
   started: Promise<void>;
-  /** Settles once `exited` was emitted. */
-  readonly exited: Promise<void>;
-  readonly markExited: () => void;
-  finished: boolean;
   /** Set once the group leader exited (no more polls are scheduled). */
   leaderExited: boolean;
   child: ChildProcess | undefined;
@@ -91,8 +85,6 @@ interface LocalTrial {
   tails: { readonly tail: FileTail; readonly emit: (chunk: string) => void }[];
   pollTimer: NodeJS.Timeout | undefined;
   polling: Promise<void> | undefined;
-  stopReason?: StopReason;
-  stopping?: Promise<void>;
 }
 
 /** Sends `signal` to process group `pgid`; false when the group no longer exists. */
@@ -115,20 +107,17 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * await runner.start({ trial, workDir: '/tmp/exp/trial-1' });
  * ```
  */
-export class LocalProcessRunner implements TrialRunner {
+export class LocalProcessRunner extends TrialLifecycleRunner<LocalTrial> {
   /** Always `'local-process'`. */
   readonly kind = 'local-process' as const;
   readonly #options: CompiledLocalProcessRunnerOptions;
-  readonly #events: RunnerEventHub;
-  readonly #trials = new Map<string, LocalTrial>();
-  #state: RunnerState = 'running';
-  #closing: Promise<void> | undefined;
   #imageNoticeGiven = false;
 
   /** @throws RangeError for invalid options (see {@link compileLocalProcessRunnerOptions}) */
   constructor(options: LocalProcessRunnerOptions = {}) {
-    this.#options = compileLocalProcessRunnerOptions(options);
-    this.#events = new RunnerEventHub(this.#options.log);
+    const compiled = compileLocalProcessRunnerOptions(options);
+    super(compiled.log);
+    this.#options = compiled;
   }
 
   /**
@@ -157,21 +146,14 @@ export class LocalProcessRunner implements TrialRunner {
   }
 
   /** {@inheritDoc TrialRunner.start} @throws RunnerClosedError once `close` was called */
-  start(run: TrialRun): Promise<void> {
+  override start(run: TrialRun): Promise<void> {
     const name = run.trial.metadata.name;
-    const existing = this.#trials.get(name);
+    const existing = this.trackedTrial(name);
     if (existing !== undefined) return existing.started;
-    if (this.#state !== 'running') return Promise.reject(new RunnerClosedError(this.kind, name));
-    let markExited!: () => void;
-    const exited = new Promise<void>((resolve) => {
-      markExited = resolve;
-    });
+    if (this.getState() !== 'running') return Promise.reject(new RunnerClosedError(this.kind, name));
     const trial: LocalTrial = {
-      name,
+      ...newTrackedTrial(name),
       started: Promise.resolve(),
-      exited,
-      markExited,
-      finished: false,
       leaderExited: false,
       child: undefined,
       pgid: undefined,
@@ -179,52 +161,11 @@ export class LocalProcessRunner implements TrialRunner {
       pollTimer: undefined,
       polling: undefined,
     };
-    this.#trials.set(name, trial);
+    this.track(trial);
     trial.started = this.#launch(trial, run).catch((err: unknown) => {
       this.#finish(trial, { exitCode: null, signal: null, error: `could not start: ${describeError(err)}` });
     });
     return trial.started;
-  }
-
-  /** {@inheritDoc TrialRunner.stop} */
-  stop(trialName: string, reason: StopReason): Promise<void> {
-    const trial = this.#trials.get(trialName);
-    if (trial === undefined || trial.finished) return Promise.resolve();
-    trial.stopping ??= this.#stop(trial, reason);
-    return trial.stopping;
-  }
-
-  /** {@inheritDoc TrialRunner.onEvent} */
-  onEvent(listener: (e: RunnerEvent) => void): () => void {
-    return this.#events.on(listener);
-  }
-
-  /** {@inheritDoc TrialRunner.active} */
-  active(): readonly string[] {
-    return [...this.#trials.values()].filter((t) => !t.finished).map((t) => t.name);
-  }
-
-  /**
-   * {@inheritDoc TrialRunner.close}
-   * A later call with `force` while draining still stops the running trials ('Interrupted').
-   */
-  close(opts: { readonly force?: boolean } = {}): Promise<void> {
-    if (opts.force === true) {
-      for (const name of this.active()) void this.stop(name, 'Interrupted');
-    }
-    if (this.#closing === undefined) {
-      this.#state = 'draining';
-      const waits = [...this.#trials.values()].map((t) => t.exited);
-      this.#closing = Promise.all(waits).then(() => {
-        this.#state = 'closed';
-      });
-    }
-    return this.#closing;
-  }
-
-  /** {@inheritDoc TrialRunner.getState} */
-  getState(): RunnerState {
-    return this.#state;
   }
 
   async #launch(trial: LocalTrial, run: TrialRun): Promise<void> {
@@ -337,7 +278,7 @@ export class LocalProcessRunner implements TrialRunner {
       child.once('spawn', () => {
         spawned = true;
         trial.pgid = child.pid;
-        this.#events.emit({
+        this.emit({
           type: 'started',
           trialName: trial.name,
           at: new Date(),
@@ -363,7 +304,7 @@ export class LocalProcessRunner implements TrialRunner {
   }
 
   #tail(tail: FileTail, toEvent: (chunk: string) => RunnerEvent): LocalTrial['tails'][number] {
-    return { tail, emit: (chunk) => this.#events.emit(toEvent(chunk)) };
+    return { tail, emit: (chunk) => this.emit(toEvent(chunk)) };
   }
 
   #schedulePoll(trial: LocalTrial): void {
@@ -407,8 +348,8 @@ export class LocalProcessRunner implements TrialRunner {
     this.#finish(trial, { exitCode: code, signal });
   }
 
-  async #stop(trial: LocalTrial, reason: StopReason): Promise<void> {
-    trial.stopReason = reason;
+  /** Sends SIGTERM to the trial's process group, then SIGKILL after `graceMs`; resolves once it exited. */
+  protected override async stopTrial(trial: LocalTrial, _reason: StopReason): Promise<void> {
     await trial.started;
     if (trial.finished || trial.pgid === undefined) {
       await trial.exited;
@@ -433,26 +374,13 @@ export class LocalProcessRunner implements TrialRunner {
     }
   }
 
-  /** Emits the one `exited` event of `trial` (later calls do nothing). */
-  #finish(
-    trial: LocalTrial,
-    result: { readonly exitCode: number | null; readonly signal: string | null; readonly error?: string },
-  ): void {
+  /** Closes the trial's files and emits its one `exited` event (later calls do nothing). */
+  #finish(trial: LocalTrial, result: TrialExit): void {
     if (trial.finished) return;
-    trial.finished = true;
     for (const { tail } of trial.tails) void tail.close().catch(() => undefined);
     trial.tails = [];
     trial.child = undefined;
-    this.#events.emit({
-      type: 'exited',
-      trialName: trial.name,
-      at: new Date(),
-      exitCode: result.exitCode,
-      signal: result.signal,
-      ...(result.error !== undefined && { error: result.error }),
-      ...(trial.stopReason !== undefined && { stopReason: trial.stopReason }),
-    });
-    trial.markExited();
+    this.finishTrial(trial, result);
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  emptyExperimentStatus,
   fromParameterAssignments,
   metricValue,
   toSearchSpace,
@@ -149,27 +150,13 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const bestTrial = trials.find((t) => t.name === bestName);
     return {
       experiment: final.experiment,
-      status: final.experiment.status ?? { ...emptyStatus() },
+      status: final.experiment.status ?? emptyExperimentStatus(),
       trials,
       ...(bestTrial ? { bestTrial } : {}),
     };
   } finally {
     if (ownStore) await store.close();
   }
-}
-
-function emptyStatus(): ExperimentStatus {
-  return {
-    conditions: [],
-    trials: 0,
-    trialsSucceeded: 0,
-    trialsFailed: 0,
-    trialsKilled: 0,
-    trialsPending: 0,
-    trialsRunning: 0,
-    trialsEarlyStopped: 0,
-    trialMetricsUnavailable: 0,
-  };
 }
 
 /**
