@@ -238,6 +238,16 @@ export class Controller {
       return;
     }
 
+    // A trial marked finished from outside (EarlyStopping's SetTrialStatus, a user) while its
+    // workload still runs here: stop the workload; its exit keeps the observation.
+    const running = new Set(this.opts.runner.active());
+    for (const t of trials) {
+      const phase = trialPhase(t.trial.status);
+      const trialName = t.trial.metadata.name;
+      if ((phase === 'EarlyStopped' || phase === 'Killed') && running.has(trialName))
+        this.track(this.opts.runner.stop(trialName, phase === 'EarlyStopped' ? 'EarlyStopped' : 'Killed'));
+    }
+
     // Parallelism was lowered (on resume): stop the newest active trials beyond it.
     const active = trials.filter((t) => isActive(t.trial));
     if (active.length > e.spec.parallelTrialCount) {
