@@ -2,7 +2,26 @@
  * What an experiment's algorithm keeps between suggestion calls. Persisted by the store in the
  * same transaction as the trials it produced, so a restart loses nothing.
  */
+import type { Condition } from './condition.js';
 import type { AlgorithmSetting } from './experiment.js';
+
+/** Katib's `SuggestionConditionType`. */
+export type SuggestionConditionType = 'Created' | 'DeploymentReady' | 'Running' | 'Succeeded' | 'Failed';
+
+/** Reasons of Suggestion conditions: Katib's, plus `SuggestionRetrying` for a failure that is retried. */
+export const SuggestionReason = {
+  Created: 'SuggestionCreated',
+  DeploymentReady: 'DeploymentReady',
+  DeploymentNotReady: 'DeploymentNotReady',
+  Running: 'SuggestionRunning',
+  /** Running=False while a failed call waits to be retried (not a Katib reason). */
+  Retrying: 'SuggestionRetrying',
+  Failed: 'SuggestionFailed',
+  /** Katib's reason for Succeeded (and Running=False) when its experiment completes. */
+  Succeeded: 'Experiment is succeeded',
+  /** Katib's reason for Running=False while its experiment restarts. */
+  Restarting: 'Experiment is restarting',
+} as const;
 
 /** Durable, JSON-safe algorithm state for one experiment. */
 export interface AlgorithmState {
@@ -23,4 +42,9 @@ export interface AlgorithmState {
    * ExperimentSuggestionEndReached once no trial is active.
    */
   readonly exhausted?: boolean;
+  /**
+   * The Suggestion's conditions as Katib shows them (Created, DeploymentReady, Running,
+   * Succeeded, Failed), set by the controller around its calls to the suggestion service.
+   */
+  readonly conditions?: readonly Condition<SuggestionConditionType>[];
 }

@@ -18,6 +18,7 @@ export * from './search-space.js';
 export * from './trial-view.js';
 export * from './objective-value.js';
 export * from './algorithm-state.js';
+export * from './suggestion.js';
 export * from './defaults.js';
 export * from './validate.js';
 export * from './load.js';

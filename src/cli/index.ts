@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { KatibError, SpecError } from '../api/index.js';
+import { dbManagerCommand } from './commands/db-manager.js';
 import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
@@ -80,6 +81,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<name>')
     .action(async (kind: string, name: string) => {
       code = await deleteCommand(kind, name, globals(), process.stdout);
+    });
+
+  program
+    .command('db-manager')
+    .description("serve Katib's DBManager gRPC API (observation logs) on this store")
+    .option('--port <port>', 'port to listen on', '6789')
+    .option('--host <host>', 'address to bind (only 127.0.0.1 unless told otherwise)', '127.0.0.1')
+    .action(async (o: { port?: string; host?: string }) => {
+      code = await dbManagerCommand({ ...globals(), ...o });
     });
 
   try {

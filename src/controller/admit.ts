@@ -4,6 +4,7 @@
  */
 import {
   SpecError,
+  formatFieldError,
   parseExperiment,
   type Experiment,
   type ExperimentSpec,
@@ -11,24 +12,86 @@ import {
 } from '../api/index.js';
 import { validateAlgorithmSpec } from '../algorithms/index.js';
 import type { ExperimentStore } from '../store/index.js';
+import type { SuggestionService } from '../suggestion/index.js';
 import { isExperimentCompleted, isRestartable } from './experiment-status.js';
 
 /** Early-stopping algorithms this build can run. */
 export const EARLY_STOPPING_ALGORITHMS: readonly string[] = [];
 
+/** Options of {@link admitExperiment}. */
+export interface AdmitOptions {
+  /** @default 'embedded' */
+  readonly mode?: 'embedded' | 'cluster';
+  /**
+   * Whether an algorithm is served outside this process (a config's `runtime.suggestions`): for
+   * those, the built-in registry's checks (known name, settings) are skipped — the external
+   * service validates them ({@link admitExperimentWith}).
+   * @default every algorithm is built in
+   */
+  readonly isExternal?: (algorithmName: string) => boolean;
+}
+
 /**
  * Defaults and validates a raw Experiment object (parsed YAML/JSON) with every rule, including the
- * algorithm's own settings rules. @throws SpecError listing every broken rule.
+ * algorithm's own settings rules (skipped for algorithms `opts.isExternal` names).
+ * @throws SpecError listing every broken rule.
  */
-export function admitExperiment(
-  raw: unknown,
-  opts: { readonly mode?: 'embedded' | 'cluster' } = {},
-): Experiment {
+export function admitExperiment(raw: unknown, opts: AdmitOptions = {}): Experiment {
+  const isExternal = opts.isExternal;
   return parseExperiment(raw, {
     mode: opts.mode ?? 'embedded',
-    validateAlgorithm: (spec: ExperimentSpec) => validateAlgorithmSpec(spec),
+    validateAlgorithm: (spec: ExperimentSpec) =>
+      isExternal?.(spec.algorithm.algorithmName) ? [] : validateAlgorithmSpec(spec),
     earlyStoppingAlgorithms: EARLY_STOPPING_ALGORITHMS,
   });
+}
+
+/** Options of {@link admitExperimentWith}. */
+export interface AdmitWithOptions extends AdmitOptions {
+  /** The service that will tune the experiment; it validates the settings of external algorithms. */
+  readonly suggestions: SuggestionService;
+  /** Deadline of the ValidateAlgorithmSettings call, in ms. @default 60000 (Katib's) */
+  readonly deadlineMs?: number;
+  /**
+   * Told when an external service could not check the settings (unreachable, UNIMPLEMENTED…):
+   * the experiment is admitted anyway, as Katib treats those answers, and the controller's own
+   * validation and suggestion calls report the problem.
+   */
+  readonly onUnverified?: (message: string) => void;
+}
+
+/**
+ * {@link admitExperiment}, then, for an algorithm `opts.isExternal` names, its service's
+ * ValidateAlgorithmSettings: INVALID_ARGUMENT becomes a SpecError at `spec.algorithm…`; any other
+ * failure admits the experiment (reported through `opts.onUnverified`).
+ * @throws SpecError listing every broken rule, or the service's objections.
+ */
+export async function admitExperimentWith(raw: unknown, opts: AdmitWithOptions): Promise<Experiment> {
+  const experiment = admitExperiment(raw, opts);
+  const algorithmName = experiment.spec.algorithm.algorithmName;
+  if (!opts.isExternal?.(algorithmName)) return experiment;
+  const deadlineMs = opts.deadlineMs ?? 60_000;
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), deadlineMs);
+  try {
+    await opts.suggestions.validateAlgorithmSettings(experiment, { signal: ac.signal, deadlineMs });
+  } catch (err) {
+    if (err instanceof SpecError) {
+      throw new SpecError(
+        err.errors.map((e) =>
+          /^spec(\.|\[|$)/.test(e.path) ? e : { ...e, path: 'spec.algorithm', message: formatFieldError(e) },
+        ),
+        `the service of algorithm ${algorithmName} rejected experiment ${experiment.metadata.name}`,
+      );
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    opts.onUnverified?.(
+      `the settings of algorithm ${algorithmName} could not be validated by its service (${message}); continuing`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  return experiment;
 }
 
 /** What `submitExperiment` did. */

@@ -15,6 +15,7 @@ import {
   ExperimentReason,
   KatibError,
   SpecError,
+  SuggestionReason,
   TrialReason,
   emptyExperimentStatus,
   formatFieldError,
@@ -23,9 +24,11 @@ import {
   trialPhase,
   type AlgorithmSetting,
   type AlgorithmState,
+  type Condition,
   type Experiment,
   type ExperimentStatus,
   type MetricLog,
+  type SuggestionConditionType,
   type Trial,
   type TrialStatus,
 } from '../api/index.js';
@@ -38,7 +41,7 @@ import {
 } from '../metrics-collector/index.js';
 import type { RunnerEvent, StopReason, TrialRunner } from '../runners/index.js';
 import type { ExperimentStore, StoredExperiment, StoredTrial } from '../store/index.js';
-import type { SuggestionService } from '../suggestion/index.js';
+import type { SuggestionDeployment, SuggestionService } from '../suggestion/index.js';
 import {
   completeExperiment,
   computeExperimentStatus,
@@ -52,6 +55,9 @@ import { countTrials, trialsToAdd } from './trial-counts.js';
 import { newTrialName } from './trial-name.js';
 import { trialsForSuggestion } from './trial-view.js';
 import { WorkQueue } from './work-queue.js';
+
+/** Longest wait for ValidateAlgorithmSettings (Katib's timeout for it). */
+const VALIDATE_DEADLINE_MS = 60_000;
 
 /** Options of a Controller; all but the ports are optional. */
 export interface ControllerOptions {
@@ -113,6 +119,8 @@ export class Controller {
     { resolve: (e: StoredExperiment) => void; reject: (err: unknown) => void }[]
   >();
   private readonly suggestionFailures = new Map<string, number>();
+  /** After a transient suggestion failure: no new call before this time (ms since epoch), whatever wakes the experiment. */
+  private readonly suggestionRetryAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -194,7 +202,7 @@ export class Controller {
     if (!stored) return;
     const e = stored.experiment;
     const now = this.opts.now();
-    const algo = await this.opts.store.read.getAlgorithmState(name);
+    let algo = await this.opts.store.read.getAlgorithmState(name);
     let trials = await this.opts.store.read.listTrials(name);
     let status: ExperimentStatus = e.status ?? emptyExperimentStatus();
     if (!hasCondition(status.conditions, 'Created')) {
@@ -218,10 +226,23 @@ export class Controller {
       e.spec.maxTrialCount > trials.length
     ) {
       status = restartExperiment(status, now);
+      await this.updateSuggestionConditions(name, (c) =>
+        c.length === 0
+          ? c
+          : setSuggestionCondition(
+              c.filter((x) => x.type !== 'Succeeded'),
+              'Running',
+              'False',
+              SuggestionReason.Restarting,
+              'Suggestion is restarting',
+              now,
+            ),
+      );
       this.emit({
         type: 'notice',
         message: `experiment ${name} restarts: maxTrialCount raised to ${e.spec.maxTrialCount}`,
       });
+      algo = await this.opts.store.read.getAlgorithmState(name);
     }
     status = computeExperimentStatus(
       { ...e, status },
@@ -233,6 +254,7 @@ export class Controller {
     );
     if (isExperimentCompleted(status)) {
       await this.writeStatus(name, status);
+      await this.completeSuggestion(e);
       await this.stopActive(trials, 'ExperimentCompleted');
       this.checkDone(name);
       return;
@@ -262,6 +284,7 @@ export class Controller {
       if (outcome.failed) {
         status = completeExperiment(status, 'Failed', ExperimentReason.Failed, outcome.failed, now);
         await this.writeStatus(name, status);
+        await this.completeSuggestion(e);
         await this.stopActive(trials, 'ExperimentCompleted');
         this.checkDone(name);
         return;
@@ -281,6 +304,7 @@ export class Controller {
     }
     await this.writeStatus(name, status);
     if (isExperimentCompleted(status)) {
+      await this.completeSuggestion(e);
       await this.stopActive(trials, 'ExperimentCompleted');
       this.checkDone(name);
       return;
@@ -299,9 +323,21 @@ export class Controller {
     count: number,
   ): Promise<{ created: number; exhausted: boolean; failed?: string }> {
     const name = e.metadata.name;
+    const algorithmName = e.spec.algorithm.algorithmName;
     const experiment = withAlgorithmSettings(e, algo?.algorithmSettings);
+    const deadlineMs = this.opts.suggestionDeadlineMs;
+    const retryAt = this.suggestionRetryAt.get(name);
+    if (retryAt !== undefined && Date.now() < retryAt - 5) return { created: 0, exhausted: false };
+    this.suggestionRetryAt.delete(name);
+    let stage: 'ValidateAlgorithmSettings' | 'GetSuggestions' = 'GetSuggestions';
     let reply;
     try {
+      // Katib validates the settings with the service before the Suggestion is Running (§4.3).
+      if (!hasCondition(algo?.conditions ?? [], 'Running')) {
+        stage = 'ValidateAlgorithmSettings';
+        await this.validateSettings(experiment);
+        stage = 'GetSuggestions';
+      }
       reply = await withDeadline(
         (signal) =>
           this.opts.suggestions.getSuggestions(
@@ -312,26 +348,47 @@ export class Controller {
               totalRequestNumber: (algo?.suggestionCount ?? 0) + count,
               ...(algo ? { state: algo } : {}),
             },
-            { signal, deadlineMs: this.opts.suggestionDeadlineMs },
+            { signal, deadlineMs },
           ),
-        this.opts.suggestionDeadlineMs,
-        `GetSuggestions for ${name} exceeded its deadline of ${this.opts.suggestionDeadlineMs} ms`,
+        deadlineMs,
+        `GetSuggestions for ${name} exceeded its deadline of ${deadlineMs} ms`,
       );
     } catch (err) {
+      const deployment = this.opts.suggestions.deploymentStatus?.(algorithmName);
       if (err instanceof SpecError) {
-        return {
-          created: 0,
-          exhausted: false,
-          failed: `Suggestion has failed: ${err.errors.map(formatFieldError).join('; ')}`,
-        };
+        const detail = err.errors.map(formatFieldError).join('; ');
+        const message =
+          stage === 'ValidateAlgorithmSettings'
+            ? `Validation failed: ValidateAlgorithmSettings Error: ${detail}`
+            : detail;
+        await this.markSuggestionFailed(name, message, deployment);
+        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}` };
       }
       const failures = (this.suggestionFailures.get(name) ?? 0) + 1;
       this.suggestionFailures.set(name, failures);
       const message = err instanceof Error ? err.message : String(err);
-      if (failures >= this.opts.maxSuggestionFailures || !isTransient(err))
-        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}` };
+      const max = this.opts.maxSuggestionFailures;
+      if (failures >= max || !isTransient(err)) {
+        const attempts = failures > 1 ? ` (gave up after ${failures} attempts)` : '';
+        await this.markSuggestionFailed(name, `${stage} failed${attempts}: ${message}`, deployment);
+        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}${attempts}` };
+      }
+      const delayMs = Math.min(500 * 2 ** failures, 30_000);
+      const retry = `${stage} failed (attempt ${failures} of ${max}), retrying in ${delayMs / 1000} s: ${message}`;
+      const now = this.opts.now();
+      await this.updateSuggestionConditions(name, (c) =>
+        setSuggestionCondition(
+          withDeployment(createdCondition(c, now), deployment, now),
+          'Running',
+          'False',
+          SuggestionReason.Retrying,
+          retry,
+          now,
+        ),
+      );
       this.emit({ type: 'notice', message: `suggestion failed (attempt ${failures}), retrying: ${message}` });
-      this.queue.addAfter(name, Math.min(500 * 2 ** failures, 30_000));
+      this.suggestionRetryAt.set(name, Date.now() + delayMs);
+      this.queue.addAfter(name, delayMs);
       return { created: 0, exhausted: false };
     }
     this.suggestionFailures.delete(name);
@@ -347,11 +404,17 @@ export class Controller {
           await tx.createTrial(buildTrial(e, s, trialName, now));
         }
         const base: AlgorithmState = reply.state ?? algo ?? { suggestionCount: 0 };
+        const current = (await tx.getAlgorithmState(name))?.conditions ?? algo?.conditions ?? [];
         await tx.putAlgorithmState(name, {
           ...base,
           suggestionCount: (algo?.suggestionCount ?? 0) + reply.assignments.length,
           ...mergedSettings(algo?.algorithmSettings, reply.algorithmSettings),
           ...(exhausted || algo?.exhausted ? { exhausted: true } : {}),
+          conditions: runningConditions(
+            current,
+            this.opts.suggestions.deploymentStatus?.(algorithmName),
+            now,
+          ),
         });
       });
     } catch (err) {
@@ -366,6 +429,93 @@ export class Controller {
         message: `algorithm ${e.spec.algorithm.algorithmName} returned ${reply.assignments.length} of ${count} requested assignments: search space exhausted`,
       });
     return { created: reply.assignments.length, exhausted };
+  }
+
+  /**
+   * ValidateAlgorithmSettings (at most 60 s, or the suggestion deadline when shorter) as Katib's
+   * suggestion controller treats it: INVALID_ARGUMENT
+   * (SpecError) is terminal, UNAVAILABLE and timeouts are retried, anything else (UNIMPLEMENTED,
+   * INTERNAL) counts as valid.
+   */
+  private async validateSettings(experiment: Experiment): Promise<void> {
+    const deadlineMs = Math.min(this.opts.suggestionDeadlineMs, VALIDATE_DEADLINE_MS);
+    try {
+      await withDeadline(
+        (signal) => this.opts.suggestions.validateAlgorithmSettings(experiment, { signal, deadlineMs }),
+        deadlineMs,
+        `ValidateAlgorithmSettings for ${experiment.metadata.name} exceeded its deadline of ${deadlineMs} ms`,
+      );
+    } catch (err) {
+      if (err instanceof SpecError || isTransient(err)) throw err;
+      this.emit({
+        type: 'notice',
+        message: `ValidateAlgorithmSettings for ${experiment.metadata.name} failed; the settings count as valid (as in Katib): ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+
+  /** Rewrites the Suggestion's conditions in the algorithm state (created when missing) if they change. */
+  private async updateSuggestionConditions(
+    name: string,
+    update: (
+      c: readonly Condition<SuggestionConditionType>[],
+    ) => readonly Condition<SuggestionConditionType>[],
+  ): Promise<void> {
+    await this.opts.store.transaction(async (tx) => {
+      if (!(await tx.getExperiment(name))) return;
+      const cur = await tx.getAlgorithmState(name);
+      const before = cur?.conditions ?? [];
+      const after = update(before);
+      if (JSON.stringify(before) === JSON.stringify(after)) return;
+      await tx.putAlgorithmState(name, { ...(cur ?? { suggestionCount: 0 }), conditions: after });
+    });
+  }
+
+  /** Suggestion Failed (terminal), Running=False, with the message. */
+  private async markSuggestionFailed(
+    name: string,
+    message: string,
+    deployment: SuggestionDeployment | undefined,
+  ): Promise<void> {
+    const now = this.opts.now();
+    await this.updateSuggestionConditions(name, (c) => {
+      let next = withDeployment(createdCondition(c, now), deployment, now);
+      next = setSuggestionCondition(next, 'Running', 'False', SuggestionReason.Failed, message, now);
+      return setSuggestionCondition(next, 'Failed', 'True', SuggestionReason.Failed, message, now);
+    });
+  }
+
+  /**
+   * The experiment completed: its Suggestion is Succeeded (Katib's reason "Experiment is
+   * succeeded"), unless it failed, was never created, or the resume policy is LongRunning (Katib
+   * keeps that one running for a restart).
+   */
+  private async completeSuggestion(e: Experiment): Promise<void> {
+    const name = e.metadata.name;
+    const algo = await this.opts.store.read.getAlgorithmState(name);
+    const c = algo?.conditions ?? [];
+    if (c.length === 0 || e.spec.resumePolicy === 'LongRunning') return;
+    if (hasCondition(c, 'Failed') || hasCondition(c, 'Succeeded')) return;
+    const now = this.opts.now();
+    await this.updateSuggestionConditions(name, (cur) => {
+      if (hasCondition(cur, 'Failed') || hasCondition(cur, 'Succeeded')) return cur;
+      const next = setSuggestionCondition(
+        cur,
+        'Running',
+        'False',
+        SuggestionReason.Succeeded,
+        'Suggestion is not running',
+        now,
+      );
+      return setSuggestionCondition(
+        next,
+        'Succeeded',
+        'True',
+        SuggestionReason.Succeeded,
+        'Suggestion is succeeded',
+        now,
+      );
+    });
   }
 
   private async writeStatus(name: string, status: ExperimentStatus): Promise<void> {
@@ -785,6 +935,84 @@ function killedStatus(s: TrialStatus, now: Date, message: string): TrialStatus {
   if (hasCondition(conditions, 'Running'))
     conditions = setCondition(conditions, 'Running', 'False', TrialReason.Killed, message, now);
   return { ...s, conditions, completionTime: now.toISOString() };
+}
+
+/**
+ * Sets a Suggestion condition; unlike `setCondition`, a new message with the same status and
+ * reason replaces the old one (a retry message counts its attempts).
+ */
+function setSuggestionCondition(
+  conditions: readonly Condition<SuggestionConditionType>[],
+  type: SuggestionConditionType,
+  status: Condition['status'],
+  reason: string,
+  message: string,
+  now: Date,
+): Condition<SuggestionConditionType>[] {
+  const cur = conditions.find((c) => c.type === type);
+  if (cur && cur.status === status && cur.reason === reason) {
+    if (cur.message === message) return [...conditions];
+    const at = now.toISOString();
+    return conditions.map((c) => (c === cur ? { ...c, message, lastUpdateTime: at } : c));
+  }
+  return setCondition(conditions, type, status, reason, message, now);
+}
+
+function createdCondition(
+  c: readonly Condition<SuggestionConditionType>[],
+  now: Date,
+): Condition<SuggestionConditionType>[] {
+  return setSuggestionCondition(c, 'Created', 'True', SuggestionReason.Created, 'Suggestion is created', now);
+}
+
+/** DeploymentReady from a started service process, when there is one. */
+function withDeployment(
+  c: readonly Condition<SuggestionConditionType>[],
+  deployment: SuggestionDeployment | undefined,
+  now: Date,
+): Condition<SuggestionConditionType>[] {
+  if (!deployment) return [...c];
+  return deployment.ready
+    ? setSuggestionCondition(
+        c,
+        'DeploymentReady',
+        'True',
+        SuggestionReason.DeploymentReady,
+        deployment.message,
+        now,
+      )
+    : setSuggestionCondition(
+        c,
+        'DeploymentReady',
+        'False',
+        SuggestionReason.DeploymentNotReady,
+        deployment.message,
+        now,
+      );
+}
+
+/** Created, DeploymentReady (for a started service) and Running after a successful call. */
+function runningConditions(
+  c: readonly Condition<SuggestionConditionType>[],
+  deployment: SuggestionDeployment | undefined,
+  now: Date,
+): Condition<SuggestionConditionType>[] {
+  const next = withDeployment(
+    createdCondition(
+      c.filter((x) => x.type !== 'Succeeded'),
+      now,
+    ),
+    deployment,
+    now,
+  );
+  return setSuggestionCondition(
+    next,
+    'Running',
+    'True',
+    SuggestionReason.Running,
+    'Suggestion is running',
+    now,
+  );
 }
 
 function withAlgorithmSettings(e: Experiment, overlay: readonly AlgorithmSetting[] | undefined): Experiment {

@@ -12,3 +12,4 @@ export * from './proto.js';
 export * from './grpc-errors.js';
 export * from './server.js';
 export * from './health.js';
+export * from './codec.js';

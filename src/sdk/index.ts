@@ -8,3 +8,4 @@
  */
 export * from './tune.js';
 export * from './search.js';
+export * from './report-metrics.js';

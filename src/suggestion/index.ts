@@ -17,6 +17,33 @@ export type {
   GetSuggestionsReply,
   GetSuggestionsRequest,
   SuggestedTrial,
+  SuggestionDeployment,
   SuggestionService,
 } from './suggestion-service.js';
 export { InProcessSuggestionService, type InProcessSuggestionServiceOptions } from './in-process.js';
+export {
+  SuggestionServer,
+  SUGGESTION_HEALTH_SERVICE,
+  DEFAULT_SUGGESTION_PORT,
+  type SuggestionServerOptions,
+} from './grpc-server.js';
+export {
+  GrpcSuggestionService,
+  DEFAULT_SUGGESTION_DEADLINE_MS,
+  type GrpcSuggestionServiceOptions,
+} from './grpc-client.js';
+export * from './proto-convert.js';
+export * from './suggestion-config.js';
+export {
+  SuggestionProcess,
+  freePort,
+  type ConnectSuggestionService,
+  type ExternalSuggestionClient,
+  type SuggestionProcessOptions,
+  type SuggestionProcessState,
+} from './suggestion-process.js';
+export {
+  RoutingSuggestionService,
+  type RoutingSuggestionServiceOptions,
+  type SuggestionRoute,
+} from './routing.js';

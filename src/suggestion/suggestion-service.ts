@@ -53,9 +53,25 @@ export interface CallOptions {
   readonly deadlineMs?: number;
 }
 
+/**
+ * The state of a service process started for an algorithm (what Katib's Deployment is to a
+ * Suggestion): reported as the Suggestion's `DeploymentReady` condition.
+ */
+export interface SuggestionDeployment {
+  /** The process is up and its health service reports SERVING. */
+  readonly ready: boolean;
+  /** What runs where (command, address, pid), or why it is not ready. */
+  readonly message: string;
+}
+
 /** The Suggestion service. */
 export interface SuggestionService {
   getSuggestions(req: GetSuggestionsRequest, opts?: CallOptions): Promise<GetSuggestionsReply>;
   /** Resolves when the experiment's algorithm and settings are valid; rejects with SpecError otherwise. */
   validateAlgorithmSettings(experiment: Experiment, opts?: CallOptions): Promise<void>;
+  /**
+   * For services that start a process per algorithm: its state, as of the last call. Undefined
+   * when nothing was started for `algorithmName` (in-process, or an endpoint running elsewhere).
+   */
+  deploymentStatus?(algorithmName: string): SuggestionDeployment | undefined;
 }

@@ -1,7 +1,8 @@
 /** Admission and resume rules: create, resume unchanged, edit only the editable counts. */
 import { describe, expect, it } from 'vitest';
-import { SpecError, type Experiment } from '../../src/api/index.js';
-import { admitExperiment, submitExperiment } from '../../src/controller/index.js';
+import { SpecError, UnavailableError, type Experiment } from '../../src/api/index.js';
+import { admitExperiment, admitExperimentWith, submitExperiment } from '../../src/controller/index.js';
+import type { SuggestionService } from '../../src/suggestion/index.js';
 import { openStore } from '../../src/store/index.js';
 
 function raw(name: string, over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -89,5 +90,71 @@ describe('submitExperiment', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('admitting an algorithm served by an external service', () => {
+  const external = raw('ext', {
+    algorithm: { algorithmName: 'tpe', algorithmSettings: [{ name: 'gamma', value: '2' }] },
+  });
+  const service = (validate: SuggestionService['validateAlgorithmSettings']): SuggestionService => ({
+    getSuggestions: () => Promise.resolve({ assignments: [] }),
+    validateAlgorithmSettings: validate,
+  });
+
+  it('skips the built-in registry for names the config routes elsewhere, and only for those', () => {
+    expect(() => admitExperiment(external)).toThrow(/unknown algorithm name tpe/);
+    expect(admitExperiment(external, { isExternal: (n) => n === 'tpe' }).spec.algorithm.algorithmName).toBe(
+      'tpe',
+    );
+    expect(() =>
+      admitExperiment(raw('r', { algorithm: { algorithmName: 'nope' } }), { isExternal: (n) => n === 'tpe' }),
+    ).toThrow(/unknown algorithm name nope/);
+  });
+
+  it("rejects what the service's ValidateAlgorithmSettings rejects, with paths under spec.algorithm", async () => {
+    const rejecting = service(() =>
+      Promise.reject(
+        new SpecError([
+          {
+            path: 'spec.algorithm.algorithmSettings[0].value',
+            message: 'gamma should be in the range of (0, 1)',
+          },
+          { path: 'algorithm_settings', message: 'odd path' },
+        ]),
+      ),
+    );
+    const err = await admitExperimentWith(external, { suggestions: rejecting, isExternal: () => true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).errors).toEqual([
+      {
+        path: 'spec.algorithm.algorithmSettings[0].value',
+        message: 'gamma should be in the range of (0, 1)',
+      },
+      { path: 'spec.algorithm', message: 'algorithm_settings: odd path' },
+    ]);
+    expect((err as SpecError).message).toMatch(/the service of algorithm tpe rejected experiment ext/);
+  });
+
+  it('admits when the service cannot answer, saying so; never asks it about built-in algorithms', async () => {
+    const notes: string[] = [];
+    let asked = 0;
+    const down = service(() => {
+      asked++;
+      return Promise.reject(new UnavailableError('suggestion service at 127.0.0.1:1: connection refused'));
+    });
+    const e = await admitExperimentWith(external, {
+      suggestions: down,
+      isExternal: (n) => n === 'tpe',
+      onUnverified: (m) => notes.push(m),
+    });
+    expect(e.metadata.name).toBe('ext');
+    expect(notes).toEqual([
+      'the settings of algorithm tpe could not be validated by its service (suggestion service at 127.0.0.1:1: connection refused); continuing',
+    ]);
+    await admitExperimentWith(raw('builtin'), { suggestions: down, isExternal: (n) => n === 'tpe' });
+    expect(asked).toBe(1);
   });
 });

@@ -1,4 +1,7 @@
-/** `katib describe experiment NAME` / `katib describe trial NAME`: kubectl-describe-style reports. */
+/**
+ * `katib describe experiment NAME` / `katib describe trial NAME` / `katib describe suggestion NAME`:
+ * kubectl-describe-style reports.
+ */
 import { NotFoundError, type Condition } from '../../api/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
 import { UsageError, age, formatTable } from '../output.js';
@@ -9,6 +12,7 @@ import {
   optimalTrialLines,
   trialState,
 } from '../summary.js';
+import { suggestionsOf } from './get.js';
 
 /** Runs `katib describe`. Returns the exit code. */
 export async function describeCommand(
@@ -84,7 +88,32 @@ export async function describeCommand(
       out.write(`${lines.join('\n')}\n`);
       return 0;
     }
-    throw new UsageError(`katib describe: unknown kind "${kind}" (use experiment or trial)`);
+    if (k === 'suggestion') {
+      const [x] = await suggestionsOf(store, name);
+      if (!x) throw new NotFoundError(`suggestion "${name}" not found`);
+      const a = x.spec.algorithm;
+      const settings = (list: readonly { name: string; value?: string }[] | undefined): string =>
+        list?.length ? list.map((v) => `${v.name}=${v.value ?? ''}`).join(', ') : '<none>';
+      const lines = [
+        `Name:                ${x.metadata.name}`,
+        `API Version:         ${x.apiVersion}`,
+        `Kind:                ${x.kind}`,
+        `Experiment:          ${x.metadata.name}`,
+        `Algorithm:           ${a.algorithmName}`,
+        `  Settings:          ${settings(a.algorithmSettings)}`,
+        `Requests:            ${x.spec.requests}`,
+        `Resume policy:       ${x.spec.resumePolicy ?? '-'}`,
+        `Suggestion count:    ${x.status.suggestionCount}`,
+        `Algorithm settings:  ${settings(x.status.algorithmSettings)}`,
+        `Started:             ${x.status.startTime ?? '-'}`,
+        `Completed:           ${x.status.completionTime ?? '-'}`,
+        'Conditions:',
+        indent(conditionsTable(x.status.conditions)),
+      ];
+      out.write(`${lines.join('\n')}\n`);
+      return 0;
+    }
+    throw new UsageError(`katib describe: unknown kind "${kind}" (use experiment, trial or suggestion)`);
   } finally {
     await store.close();
   }

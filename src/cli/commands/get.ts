@@ -1,5 +1,15 @@
-/** `katib get experiments|experiment NAME|trials EXPERIMENT|trial NAME` with `-o json|yaml|wide|name`. */
-import { NotFoundError, type Experiment, type Trial } from '../../api/index.js';
+/**
+ * `katib get experiments|experiment NAME|trials EXPERIMENT|trial NAME|suggestions [EXPERIMENT]`
+ * with `-o json|yaml|wide|name`.
+ */
+import {
+  NotFoundError,
+  toSuggestion,
+  type Experiment,
+  type Suggestion,
+  type Trial,
+} from '../../api/index.js';
+import type { ExperimentStore } from '../../store/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
 import { UsageError, age, formatObject, formatTable, parseOutputFormat } from '../output.js';
 import { assignmentsText, experimentState, objectiveText, trialState } from '../summary.js';
@@ -66,6 +76,33 @@ export async function getCommand(
         }
         return 0;
       }
+      case 'suggestion': {
+        const items = await suggestionsOf(store, name);
+        if (format === 'json' || format === 'yaml') {
+          out.write(`${formatObject(name ? items[0] : list(items), format)}\n`);
+        } else if (format === 'name') {
+          out.write(items.map((x) => `suggestion/${x.metadata.name}\n`).join(''));
+        } else {
+          // Katib's printer columns for the Suggestion kind, plus the algorithm and message when wide.
+          const header = ['NAME', 'TYPE', 'STATUS', 'REQUESTED', 'ASSIGNED', 'AGE'];
+          if (format === 'wide') header.push('ALGORITHM', 'MESSAGE');
+          const rows = items.map((x) => {
+            const last = x.status.conditions.at(-1);
+            const row = [
+              x.metadata.name,
+              last?.type ?? '<none>',
+              last?.status ?? '<none>',
+              String(x.spec.requests),
+              String(x.status.suggestionCount),
+              age(x.metadata.creationTimestamp),
+            ];
+            if (format === 'wide') row.push(x.spec.algorithm.algorithmName, last?.message ?? '');
+            return row;
+          });
+          out.write(items.length ? `${formatTable(header, rows)}\n` : 'No suggestions found.\n');
+        }
+        return 0;
+      }
       case 'trial': {
         let items: Trial[];
         if (kind === 'trial' || (kind !== 'trials' && name && (await store.read.getTrial(name)))) {
@@ -104,11 +141,42 @@ export async function getCommand(
   }
 }
 
-function normaliseKind(kind: string): 'experiment' | 'trial' {
+function normaliseKind(kind: string): 'experiment' | 'trial' | 'suggestion' {
   const k = kind.toLowerCase();
   if (k === 'experiment' || k === 'experiments' || k === 'exp') return 'experiment';
   if (k === 'trial' || k === 'trials') return 'trial';
-  throw new UsageError(`katib get: unknown kind "${kind}" (use experiments or trials)`);
+  if (k === 'suggestion' || k === 'suggestions') return 'suggestion';
+  throw new UsageError(`katib get: unknown kind "${kind}" (use experiments, trials or suggestions)`);
+}
+
+/**
+ * The Suggestion of experiment `name`, or of every experiment that has asked for suggestions.
+ * @throws NotFoundError when the named experiment does not exist or has no suggestion yet.
+ */
+export async function suggestionsOf(store: ExperimentStore, name: string | undefined): Promise<Suggestion[]> {
+  const experiments = name
+    ? [await store.read.getExperiment(name)].filter((x) => x !== undefined)
+    : await store.read.listExperiments();
+  if (name && experiments.length === 0)
+    throw new NotFoundError(`suggestion "${name}" not found: no such experiment`);
+  const out: Suggestion[] = [];
+  for (const { experiment } of experiments) {
+    const state = await store.read.getAlgorithmState(experiment.metadata.name);
+    if (!state) continue;
+    const trials = await store.read.listTrials(experiment.metadata.name);
+    out.push(
+      toSuggestion(
+        experiment,
+        state,
+        trials.map((t) => t.trial),
+      ),
+    );
+  }
+  if (name && out.length === 0)
+    throw new NotFoundError(
+      `suggestion "${name}" not found: experiment ${name} has not asked for suggestions yet`,
+    );
+  return out;
 }
 
 function list(items: readonly unknown[]): unknown {

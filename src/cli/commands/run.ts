@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { loadExperimentFile, type Experiment } from '../../api/index.js';
-import { InProcessSuggestionService } from '../../suggestion/index.js';
+import { RoutingSuggestionService, resolveSuggestionConfig } from '../../suggestion/index.js';
 import { LocalProcessRunner } from '../../runners/index.js';
 import {
   Controller,
   SOURCE_DIR_ANNOTATION,
-  admitExperiment,
+  admitExperimentWith,
   submitExperiment,
 } from '../../controller/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
@@ -23,15 +23,60 @@ export interface RunOptions extends GlobalOptions {
   readonly output?: string;
   /** Print one line per finished trial even on a terminal. */
   readonly plain?: boolean;
+  /**
+   * KatibConfig file whose `runtime.suggestions` say which algorithms are served by external
+   * services. @default `.katib/config.yaml` when present, else every algorithm in-process
+   */
+  readonly config?: string;
 }
 
 /** Runs `katib run`. Returns the exit code: 0 Succeeded, 1 Failed, 130 interrupted. */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
+  const err = process.stderr;
+  const raw = await loadExperimentFile(file);
+  const config = await resolveSuggestionConfig(opts.config);
+  const ctx = resolveContext(opts);
+  let notify = (line: string): void => void err.write(`notice: ${line}\n`);
+  const suggestions = new RoutingSuggestionService({
+    ...(config ? { config } : {}),
+    logDir: path.join(path.dirname(ctx.dbPath), 'suggestions'),
+    log: (line) => notify(line),
+  });
+  try {
+    return await runWith(file, raw, opts, suggestions, (f) => (notify = f));
+  } finally {
+    await suggestions.close();
+  }
+}
+
+async function runWith(
+  file: string,
+  raw: unknown,
+  opts: RunOptions,
+  suggestions: RoutingSuggestionService,
+  setNotify: (sink: (line: string) => void) => void,
+): Promise<number> {
   const out = process.stdout;
   const err = process.stderr;
   const format = opts.output ? parseOutputFormat(opts.output) : undefined;
-  const raw = await loadExperimentFile(file);
-  const admitted = admitExperiment(raw);
+  const algorithmName = (raw as { spec?: { algorithm?: { algorithmName?: unknown } } } | null)?.spec
+    ?.algorithm?.algorithmName;
+  const deadlineMs = typeof algorithmName === 'string' ? suggestions.deadlineMsFor(algorithmName) : undefined;
+  if (typeof algorithmName === 'string') {
+    const route = suggestions.routeOf(algorithmName);
+    if (route.kind === 'endpoint')
+      err.write(`algorithm ${algorithmName} is served by ${route.entry.endpoint} (${route.entry.path})\n`);
+    else if (route.kind === 'command')
+      err.write(
+        `algorithm ${algorithmName} is served by a started service (${route.entry.path}; log ${suggestions.logFileOf(algorithmName) ?? '-'})\n`,
+      );
+  }
+  const admitted = await admitExperimentWith(raw, {
+    suggestions,
+    isExternal: (name) => suggestions.isExternal(name),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    onUnverified: (message) => err.write(`notice: ${message}\n`),
+  });
   const experiment: Experiment = {
     ...admitted,
     metadata: {
@@ -74,9 +119,11 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
         }
       },
     });
+    setNotify((line) => progress.notice(`notice: ${line}`));
     const controller = Controller.create({
       store,
-      suggestions: new InProcessSuggestionService(),
+      suggestions,
+      ...(deadlineMs !== undefined ? { suggestionDeadlineMs: deadlineMs } : {}),
       runner,
       trialsDir: ctx.trialsDir,
       killOrphan: (trialName, pgid) => LocalProcessRunner.killOrphanedProcessGroup(pgid, trialName),

@@ -1,0 +1,709 @@
+/**
+ * A fast protobuf codec for Katib's messages, compiled from the same descriptors
+ * @grpc/proto-loader reads from proto/*.proto (so the .proto files stay the one source of truth).
+ *
+ * Why: proto-loader serializes through protobufjs's `fromObject` → `encode` and back through
+ * `decode` → `toObject`, which costs several milliseconds each way for a GetSuggestionsRequest
+ * carrying a thousand trials. This codec goes straight between the plain objects proto-loader
+ * would produce (snake_case names, enums by name, int32/double as numbers, every field present
+ * with its default, unset messages as `null`, maps as objects) and bytes, in one pass each way.
+ * The bytes are standard proto3 (tests check them against protobufjs both ways).
+ *
+ * ```ts
+ * const { Suggestion } = katibFastServices();
+ * server.addService(Suggestion.definition, handlers);          // instead of Suggestion.service
+ * const client = new Suggestion.Client('127.0.0.1:6789', grpc.credentials.createInsecure());
+ * ```
+ *
+ * Supported field types: string, int32, uint32, sint32 (no), bool, double, float, enum, message,
+ * repeated (packed and unpacked numbers accepted) and `map<string, scalar>`; anything else (bytes,
+ * 64-bit integers, groups) makes compilation fail loudly rather than miscode silently.
+ */
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { PROTO_DIR, PROTO_LOADER_OPTIONS } from './proto.js';
+
+type Rec = Record<string, unknown>;
+
+type ScalarKind = 'string' | 'int32' | 'uint32' | 'bool' | 'double' | 'float' | 'enum';
+
+/** One compiled field. */
+interface FieldCodec {
+  readonly name: string;
+  readonly number: number;
+  readonly kind: ScalarKind | 'message' | 'map';
+  readonly repeated: boolean;
+  /** The message type (kind 'message'), resolved after every type is known. */
+  message?: MessageCodec;
+  /** Key and value of a map entry (kind 'map'). */
+  mapValue?: FieldCodec;
+  /** Enum value names by number, and numbers by name (kind 'enum'). */
+  readonly enumNames?: readonly string[];
+  readonly enumNumbers?: ReadonlyMap<string, number>;
+  readonly typeName: string;
+}
+
+/** One compiled message type. */
+export interface MessageCodec {
+  readonly fullName: string;
+  readonly fields: readonly FieldCodec[];
+  readonly byNumber: ReadonlyMap<number, FieldCodec>;
+  readonly mapEntry: boolean;
+}
+
+interface DescriptorField {
+  name: string;
+  number: number;
+  label: string;
+  type: string;
+  typeName: string;
+}
+interface DescriptorMessage {
+  name: string;
+  field: DescriptorField[];
+  nestedType: DescriptorMessage[];
+  enumType: { name: string; value: { name: string; number: number }[] }[];
+  options?: { mapEntry?: boolean } | null;
+}
+
+const SCALAR: Readonly<Record<string, ScalarKind>> = {
+  TYPE_STRING: 'string',
+  TYPE_INT32: 'int32',
+  TYPE_UINT32: 'uint32',
+  TYPE_BOOL: 'bool',
+  TYPE_DOUBLE: 'double',
+  TYPE_FLOAT: 'float',
+  TYPE_ENUM: 'enum',
+};
+
+/** Compiled codecs for every message of a proto-loader package definition, by full name. */
+export function compileCodecs(def: protoLoader.PackageDefinition): ReadonlyMap<string, MessageCodec> {
+  const messages = new Map<string, { d: DescriptorMessage; codec: MessageCodec }>();
+  const enums = new Map<string, string[]>();
+  const pending: { field: FieldCodec; scope: string }[] = [];
+
+  const enumNames = (values: { name: string; number: number }[]): string[] => {
+    const names: string[] = [];
+    for (const v of values) if (names[v.number] === undefined) names[v.number] = v.name;
+    return names;
+  };
+  const registerMessage = (fullName: string, d: DescriptorMessage): void => {
+    const fields: FieldCodec[] = d.field.map((f) => {
+      const repeated = f.label === 'LABEL_REPEATED';
+      if (f.type === 'TYPE_MESSAGE') {
+        const field: FieldCodec = { name: f.name, number: f.number, kind: 'message', repeated, typeName: f.typeName };
+        pending.push({ field, scope: fullName });
+        return field;
+      }
+      const kind = SCALAR[f.type];
+      if (!kind) throw new Error(`codec: ${fullName}.${f.name} has unsupported type ${f.type}`);
+      const field: FieldCodec = { name: f.name, number: f.number, kind, repeated, typeName: f.typeName };
+      if (kind === 'enum') pending.push({ field, scope: fullName });
+      return field;
+    });
+    const codec: MessageCodec = {
+      fullName,
+      fields,
+      byNumber: new Map(fields.map((f) => [f.number, f])),
+      mapEntry: d.options?.mapEntry === true,
+    };
+    messages.set(fullName, { d, codec });
+    for (const n of d.nestedType) registerMessage(`${fullName}.${n.name}`, n);
+    for (const e of d.enumType) enums.set(`${fullName}.${e.name}`, enumNames(e.value));
+  };
+  for (const [name, entry] of Object.entries(def)) {
+    const e = entry as { format?: string; type?: unknown };
+    if (e.format === 'Protocol Buffer 3 DescriptorProto') registerMessage(name, e.type as DescriptorMessage);
+    else if (e.format === 'Protocol Buffer 3 EnumDescriptorProto') {
+      enums.set(name, enumNames((e.type as { value: { name: string; number: number }[] }).value));
+    }
+  }
+
+  /** Resolves a (possibly relative) type name the way protoc does: innermost scope first. */
+  const resolve = <T>(table: Map<string, T>, typeName: string, scope: string): [string, T] | undefined => {
+    if (typeName.startsWith('.')) {
+      const hit = table.get(typeName.slice(1));
+      return hit === undefined ? undefined : [typeName.slice(1), hit];
+    }
+    let s = scope;
+    for (;;) {
+      const candidate = s === '' ? typeName : `${s}.${typeName}`;
+      const hit = table.get(candidate);
+      if (hit !== undefined) return [candidate, hit];
+      if (s === '') return undefined;
+      const i = s.lastIndexOf('.');
+      s = i < 0 ? '' : s.slice(0, i);
+    }
+  };
+  for (const { field, scope } of pending) {
+    if (field.kind === 'enum') {
+      const hit = resolve(enums, field.typeName, scope);
+      if (!hit) throw new Error(`codec: enum ${field.typeName} of ${scope}.${field.name} not found`);
+      const names = hit[1];
+      const mutable = field as { -readonly [K in keyof FieldCodec]: FieldCodec[K] };
+      mutable.enumNames = names;
+      mutable.enumNumbers = new Map(names.map((n, i) => [n, i]).filter(([n]) => n !== undefined) as [string, number][]);
+      continue;
+    }
+    const hit = resolve(messages, field.typeName, scope);
+    if (!hit) throw new Error(`codec: message ${field.typeName} of ${scope}.${field.name} not found`);
+    const target = hit[1].codec;
+    if (target.mapEntry) {
+      const key = target.byNumber.get(1);
+      const value = target.byNumber.get(2);
+      if (key?.kind !== 'string' || !value || value.kind === 'message' || value.kind === 'map') {
+        throw new Error(`codec: ${scope}.${field.name}: only map<string, scalar> is supported`);
+      }
+      const mutable = field as { -readonly [K in keyof FieldCodec]: FieldCodec[K] };
+      mutable.kind = 'map';
+      mutable.mapValue = value;
+    } else {
+      field.message = target;
+    }
+  }
+  return new Map([...messages].map(([k, v]) => [k, v.codec]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------------------------
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  fail(): never {
+    throw new Error('invalid protobuf message: truncated or malformed');
+  }
+
+  /** A varint's low 32 bits as an unsigned number (reads and drops the high bytes of a 64-bit varint). */
+  varint(): number {
+    const buf = this.buf;
+    let b = buf[this.pos++] ?? this.fail();
+    if (b < 0x80) return b;
+    let v = b & 0x7f;
+    b = buf[this.pos++] ?? this.fail();
+    v |= (b & 0x7f) << 7;
+    if (b < 0x80) return v;
+    b = buf[this.pos++] ?? this.fail();
+    v |= (b & 0x7f) << 14;
+    if (b < 0x80) return v;
+    b = buf[this.pos++] ?? this.fail();
+    v |= (b & 0x7f) << 21;
+    if (b < 0x80) return v;
+    b = buf[this.pos++] ?? this.fail();
+    v = (v | ((b & 0x0f) << 28)) >>> 0;
+    for (let i = 0; b >= 0x80; i++) {
+      if (i >= 5) this.fail();
+      b = buf[this.pos++] ?? this.fail();
+    }
+    return v;
+  }
+
+  /** The end offset of a length-delimited field starting here. */
+  delimited(limit: number): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > limit) this.fail();
+    return end;
+  }
+
+  string(limit: number): string {
+    const end = this.delimited(limit);
+    const buf = this.buf;
+    const start = this.pos;
+    this.pos = end;
+    if (end - start < 48) {
+      // Short ASCII strings (names, numbers) are the common case: no decoder call.
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i] as number;
+        if (c >= 0x80) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.buf.length) this.fail();
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return v;
+  }
+
+  float(): number {
+    if (this.pos + 4 > this.buf.length) this.fail();
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getFloat32(0, true);
+    this.pos += 4;
+    return v;
+  }
+
+  skip(wireType: number, limit: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        break;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.delimited(limit);
+        break;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.fail();
+    }
+    if (this.pos > limit) this.fail();
+  }
+}
+
+const WIRE: Readonly<Record<ScalarKind, number>> = {
+  string: 2,
+  int32: 0,
+  uint32: 0,
+  bool: 0,
+  enum: 0,
+  double: 1,
+  float: 5,
+};
+
+function defaultOf(f: FieldCodec): unknown {
+  if (f.repeated) return f.kind === 'map' ? {} : [];
+  switch (f.kind) {
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'enum':
+      return f.enumNames?.[0] ?? 0;
+    case 'message':
+      return null;
+    case 'map':
+      return {};
+    default:
+      return 0;
+  }
+}
+
+function readScalar(f: FieldCodec, r: Reader, limit: number): unknown {
+  switch (f.kind) {
+    case 'string':
+      return r.string(limit);
+    case 'int32':
+      return r.varint() | 0;
+    case 'uint32':
+      return r.varint();
+    case 'bool':
+      return r.varint() !== 0;
+    case 'enum': {
+      const n = r.varint() | 0;
+      return f.enumNames?.[n] ?? n;
+    }
+    case 'double':
+      return r.double();
+    case 'float':
+      return r.float();
+    default:
+      return r.fail();
+  }
+}
+
+function setKey(obj: Rec, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function decodeInto(m: MessageCodec, r: Reader, end: number): Rec {
+  const out: Rec = {};
+  for (const f of m.fields) out[f.name] = defaultOf(f);
+  while (r.pos < end) {
+    const tag = r.varint();
+    const wt = tag & 7;
+    const f = m.byNumber.get(tag >>> 3);
+    if (!f) {
+      r.skip(wt, end);
+      continue;
+    }
+    if (f.kind === 'message') {
+      if (wt !== 2) {
+        r.skip(wt, end);
+        continue;
+      }
+      const e = r.delimited(end);
+      const v = decodeInto(f.message as MessageCodec, r, e);
+      if (r.pos !== e) r.fail();
+      if (f.repeated) (out[f.name] as unknown[]).push(v);
+      else out[f.name] = v;
+    } else if (f.kind === 'map') {
+      if (wt !== 2) {
+        r.skip(wt, end);
+        continue;
+      }
+      const e = r.delimited(end);
+      const vf = f.mapValue as FieldCodec;
+      let key = '';
+      let value: unknown = defaultOf(vf);
+      while (r.pos < e) {
+        const t = r.varint();
+        const n = t >>> 3;
+        if (n === 1 && (t & 7) === 2) key = r.string(e);
+        else if (n === 2 && (t & 7) === WIRE[vf.kind as ScalarKind]) value = readScalar(vf, r, e);
+        else r.skip(t & 7, e);
+      }
+      if (r.pos !== e) r.fail();
+      setKey(out[f.name] as Rec, key, value);
+    } else if (f.repeated && wt === 2 && f.kind !== 'string') {
+      // Packed numbers.
+      const e = r.delimited(end);
+      const list = out[f.name] as unknown[];
+      while (r.pos < e) list.push(readScalar(f, r, e));
+      if (r.pos !== e) r.fail();
+    } else if (wt === WIRE[f.kind as ScalarKind]) {
+      const v = readScalar(f, r, end);
+      if (f.repeated) (out[f.name] as unknown[]).push(v);
+      else out[f.name] = v;
+    } else {
+      r.skip(wt, end);
+    }
+    if (r.pos > end) r.fail();
+  }
+  return out;
+}
+
+/**
+ * Decodes a message into the plain object proto-loader (with katib-ts's options) would produce.
+ * @throws Error when the bytes are truncated or malformed.
+ */
+export function decodeMessage(m: MessageCodec, bytes: Uint8Array): Rec {
+  const r = new Reader(bytes);
+  const out = decodeInto(m, r, bytes.length);
+  if (r.pos !== bytes.length) r.fail();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+function varintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** An unsigned 32-bit varint. */
+  varint(v: number): void {
+    this.ensure(5);
+    const buf = this.buf;
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      buf[this.pos++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    buf[this.pos++] = x;
+  }
+
+  /** A signed 32-bit integer: negative values take ten bytes (sign-extended to 64 bits), as protobuf requires. */
+  int32(v: number): void {
+    if (v >= 0) {
+      this.varint(v);
+      return;
+    }
+    this.ensure(10);
+    const buf = this.buf;
+    let lo = v >>> 0;
+    for (let i = 0; i < 4; i++) {
+      buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo >>>= 7;
+    }
+    // Bits 28–31 of the low word and 1s above (two's complement of a negative 64-bit value).
+    buf[this.pos++] = (lo & 0x0f) | 0x70 | 0x80;
+    for (let i = 0; i < 4; i++) buf[this.pos++] = 0xff;
+    buf[this.pos++] = 0x01;
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint(((field << 3) | wireType) >>> 0);
+  }
+
+  /** Reserves one byte for a length; returns where. */
+  begin(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /** Writes the length of what follows `start + 1`, moving it when the length needs more than one byte. */
+  end(start: number): void {
+    const len = this.pos - start - 1;
+    if (len < 0x80) {
+      this.buf[start] = len;
+      return;
+    }
+    const k = varintSize(len);
+    this.ensure(k - 1);
+    this.buf.copyWithin(start + k, start + 1, this.pos);
+    this.pos += k - 1;
+    let x = len;
+    let p = start;
+    while (x >= 0x80) {
+      this.buf[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[p] = x;
+  }
+
+  string(s: string): void {
+    this.ensure(5 + s.length * 3);
+    const start = this.begin();
+    const buf = this.buf;
+    if (s.length < 64) {
+      let p = this.pos;
+      for (let i = 0; i < s.length; i++) {
+        let c = s.charCodeAt(i);
+        if (c < 0x80) buf[p++] = c;
+        else if (c < 0x800) {
+          buf[p++] = 0xc0 | (c >> 6);
+          buf[p++] = 0x80 | (c & 0x3f);
+        } else {
+          if (c >= 0xd800 && c < 0xe000) {
+            const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+            if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+              c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+              i++;
+              buf[p++] = 0xf0 | (c >> 18);
+              buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+              buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+              buf[p++] = 0x80 | (c & 0x3f);
+              continue;
+            }
+            c = 0xfffd; // a lone surrogate, as Buffer.write encodes it
+          }
+          buf[p++] = 0xe0 | (c >> 12);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+        }
+      }
+      this.pos = p;
+    } else {
+      this.pos += buf.write(s, this.pos, 'utf8');
+    }
+    this.end(start);
+  }
+
+  double(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  float(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.pos);
+    this.pos += 4;
+  }
+}
+
+function enumNumber(f: FieldCodec, v: unknown): number {
+  if (typeof v === 'number') return v | 0;
+  const n = f.enumNumbers?.get(String(v));
+  if (n === undefined) throw new Error(`codec: ${String(v)} is not a value of enum ${f.typeName} (field ${f.name})`);
+  return n;
+}
+
+/**
+ * Writes a scalar; with `withTag`, preceded by its tag and left out when it is the proto3 default
+ * of a singular field.
+ */
+function writeScalar(f: FieldCodec, v: unknown, w: Writer, withTag: boolean): void {
+  switch (f.kind) {
+    case 'string': {
+      const s = typeof v === 'string' ? v : String(v);
+      if (withTag) {
+        if (s === '' && !f.repeated) return;
+        w.tag(f.number, 2);
+      }
+      w.string(s);
+      return;
+    }
+    case 'int32':
+    case 'uint32':
+    case 'enum':
+    case 'bool': {
+      const n =
+        f.kind === 'enum' ? enumNumber(f, v) : f.kind === 'bool' ? (v ? 1 : 0) : f.kind === 'int32' ? Number(v) | 0 : Number(v) >>> 0;
+      if (withTag) {
+        if (n === 0 && !f.repeated) return;
+        w.tag(f.number, 0);
+      }
+      if (f.kind === 'uint32') w.varint(n);
+      else w.int32(n);
+      return;
+    }
+    case 'double':
+    case 'float': {
+      const n = Number(v);
+      if (withTag) {
+        if (n === 0 && !Object.is(n, -0) && !f.repeated) return;
+        w.tag(f.number, f.kind === 'double' ? 1 : 5);
+      }
+      if (f.kind === 'double') w.double(n);
+      else w.float(n);
+      return;
+    }
+    default:
+      throw new Error(`codec: field ${f.name} is not a scalar`);
+  }
+}
+
+function encodeInto(m: MessageCodec, obj: Rec, w: Writer): void {
+  for (const f of m.fields) {
+    const v = obj[f.name];
+    if (v === undefined || v === null) continue;
+    if (f.kind === 'map') {
+      if (typeof v !== 'object') throw new Error(`codec: field ${f.name} must be an object`);
+      const vf = f.mapValue as FieldCodec;
+      for (const key of Object.keys(v)) {
+        w.tag(f.number, 2);
+        const start = w.begin();
+        w.tag(1, 2);
+        w.string(key);
+        const value = (v as Rec)[key];
+        w.tag(2, WIRE[vf.kind as ScalarKind]);
+        writeScalar(vf, value, w, false);
+        w.end(start);
+      }
+    } else if (f.repeated) {
+      if (!Array.isArray(v)) throw new Error(`codec: field ${f.name} must be a list`);
+      const list = v as unknown[];
+      if (f.kind === 'message') {
+        for (const x of list) {
+          if (typeof x !== 'object' || x === null) throw new Error(`codec: elements of ${f.name} must be messages`);
+          w.tag(f.number, 2);
+          const start = w.begin();
+          encodeInto(f.message as MessageCodec, x as Rec, w);
+          w.end(start);
+        }
+      } else if (f.kind === 'string') {
+        for (const x of list) writeScalar(f, x, w, true);
+      } else if (list.length > 0) {
+        w.tag(f.number, 2);
+        const start = w.begin();
+        for (const x of list) writeScalar(f, x, w, false);
+        w.end(start);
+      }
+    } else if (f.kind === 'message') {
+      if (typeof v !== 'object') throw new Error(`codec: field ${f.name} must be a message`);
+      w.tag(f.number, 2);
+      const start = w.begin();
+      encodeInto(f.message as MessageCodec, v as Rec, w);
+      w.end(start);
+    } else {
+      writeScalar(f, v, w, true);
+    }
+  }
+}
+
+/**
+ * Encodes a plain object (proto field names; enums by name or number) as proto3 bytes. Default
+ * scalars are left out; `null`/`undefined` fields are unset.
+ * @throws Error for a value of the wrong shape (a list where a message belongs, an unknown enum name).
+ */
+export function encodeMessage(m: MessageCodec, obj: unknown): Buffer {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new Error(`codec: ${m.fullName} must be an object`);
+  }
+  const w = new Writer(1024);
+  encodeInto(m, obj as Rec, w);
+  return w.buf.subarray(0, w.pos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------------------------
+
+/** A service with the fast codec: its definition for servers and a client constructor. */
+export interface FastService {
+  readonly definition: grpc.ServiceDefinition;
+  readonly Client: grpc.ServiceClientConstructor;
+}
+
+/**
+ * The service `serviceName` (full name, e.g. `api.v1.beta1.Suggestion`) of `def`, with every
+ * method's messages coded by {@link encodeMessage} / {@link decodeMessage}.
+ */
+export function fastService(
+  def: protoLoader.PackageDefinition,
+  codecs: ReadonlyMap<string, MessageCodec>,
+  serviceName: string,
+): FastService {
+  const service = def[serviceName] as protoLoader.ServiceDefinition | undefined;
+  if (!service) throw new Error(`codec: no service ${serviceName}`);
+  const nameOf = (t: unknown): string => {
+    for (const [k, v] of Object.entries(def)) if (v === t) return k;
+    throw new Error(`codec: a message type of ${serviceName} is not in the package definition`);
+  };
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [method, m] of Object.entries(service)) {
+    const req = codecs.get(nameOf(m.requestType));
+    const res = codecs.get(nameOf(m.responseType));
+    if (!req || !res) throw new Error(`codec: types of ${serviceName}.${method} not compiled`);
+    definition[method] = {
+      path: m.path,
+      requestStream: m.requestStream,
+      responseStream: m.responseStream,
+      originalName: m.originalName ?? method,
+      requestSerialize: (v: unknown) => encodeMessage(req, v),
+      requestDeserialize: (b: Buffer) => decodeMessage(req, b),
+      responseSerialize: (v: unknown) => encodeMessage(res, v),
+      responseDeserialize: (b: Buffer) => decodeMessage(res, b),
+    };
+  }
+  const shortName = serviceName.slice(serviceName.lastIndexOf('.') + 1);
+  return { definition, Client: grpc.makeGenericClientConstructor(definition, shortName) };
+}
+
+/** Katib's services with the fast codec. */
+export interface KatibFastServices {
+  readonly Suggestion: FastService;
+  readonly EarlyStopping: FastService;
+  readonly DBManager: FastService;
+  /** Codecs of every message of api.proto and health.proto, by full name. */
+  readonly codecs: ReadonlyMap<string, MessageCodec>;
+}
+
+let cachedFast: KatibFastServices | undefined;
+
+/** Katib's services of proto/api.proto with the fast codec (loaded once). */
+export function katibFastServices(): KatibFastServices {
+  if (cachedFast) return cachedFast;
+  const def = protoLoader.loadSync(
+    [path.join(PROTO_DIR, 'api.proto'), path.join(PROTO_DIR, 'health.proto')],
+    PROTO_LOADER_OPTIONS,
+  );
+  const codecs = compileCodecs(def);
+  cachedFast = {
+    Suggestion: fastService(def, codecs, 'api.v1.beta1.Suggestion'),
+    EarlyStopping: fastService(def, codecs, 'api.v1.beta1.EarlyStopping'),
+    DBManager: fastService(def, codecs, 'api.v1.beta1.DBManager'),
+    codecs,
+  };
+  return cachedFast;
+}

@@ -1,0 +1,141 @@
+/**
+ * Cross-language: a Python client, with stubs compiled from our proto/ by grpc_tools.protoc at test
+ * time, pushes metrics to our db-manager the way Katib's `report_metrics` does and reads them back.
+ * The server is the built `db-manager` command, running in its own process on a temp SQLite file.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { experimentFixture, trialFixture } from '../conformance/store.conformance.js';
+import { ROOT } from './helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+const probe = spawnSync(PYTHON, ['-c', 'import grpc, grpc_tools'], { encoding: 'utf8' });
+const pythonGrpcMissing =
+  probe.status === 0
+    ? undefined
+    : `${PYTHON} -c "import grpc, grpc_tools" failed: ${probe.error?.message ?? probe.stderr.trim()}`;
+if (pythonGrpcMissing) {
+  console.warn(
+    `skipping the Python DBManager test (install python3-grpcio and python3-grpc-tools): ${pythonGrpcMissing}`,
+  );
+}
+
+const run = promisify(execFile);
+const CLIENT = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_dbmanager_client.py');
+const COMMAND_MODULE = path.join(ROOT, 'dist', 'cli', 'commands', 'db-manager.js');
+
+describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-manager', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'katib-pydbm-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('report_metrics-style pushes land in the store and read back through GetObservationLog', async () => {
+    const db = path.join(dir, 'katib.db');
+    const trial = 'pyexp-abc123';
+    const store = await openStore(db);
+    await store.transaction(async (tx) => {
+      await tx.createExperiment(experimentFixture('pyexp'));
+      await tx.createTrial(trialFixture('pyexp', trial, 'Running'));
+    });
+    await store.close();
+
+    // Python stubs from our proto, compiled now.
+    const generated = path.join(dir, 'generated');
+    mkdirSync(generated, { recursive: true }); // protoc does not create its output folder
+    await run(PYTHON, [
+      '-m',
+      'grpc_tools.protoc',
+      `-I${path.join(ROOT, 'proto')}`,
+      `--python_out=${generated}`,
+      `--grpc_python_out=${generated}`,
+      'api.proto',
+      'health.proto',
+    ]);
+
+    // The db-manager in its own process (the built command), on a free port.
+    const server = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { dbManagerCommand } = await import(${JSON.stringify(COMMAND_MODULE)});
+         process.exitCode = await dbManagerCommand({ port: '0', db: ${JSON.stringify(db)} });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        server.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /db-manager listening on (\S+) \(store (.+)\)\n/.exec(stdout);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then((code) =>
+          reject(new Error(`db-manager exited (${code}) before listening: ${stderr}`)),
+        );
+      });
+      expect(stdout).toContain(`(store ${db})`);
+
+      const { stdout: json } = await run(PYTHON, [CLIENT, generated, address], {
+        env: { ...process.env, KATIB_TRIAL_NAME: trial },
+      });
+      const out = JSON.parse(json);
+
+      expect(out.health).toBe('SERVING');
+      const first: string = out.first_stamp;
+      const second: string = out.second_stamp;
+      expect(first).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      // Stamps come back exactly as Katib's SDK wrote them; ordered by time, then arrival.
+      expect(out.all).toEqual([
+        [first, 'loss', '0.25'],
+        [first, 'accuracy', '0.875'],
+        [second, 'loss', '0.125'],
+        [second, 'lr', '1e-05'],
+      ]);
+      expect(out.loss).toEqual([
+        [first, 'loss', '0.25'],
+        [second, 'loss', '0.125'],
+      ]);
+      expect(out.from_second).toEqual(
+        first === second
+          ? out.all
+          : [
+              [second, 'loss', '0.125'],
+              [second, 'lr', '1e-05'],
+            ],
+      );
+      expect(out.nan_error.code).toBe('INVALID_ARGUMENT');
+      expect(out.nan_error.details).toContain('observation_log.metric_logs[0].metric.value');
+      expect(out.nan_error.details).toContain('"nan"');
+      expect(out.unknown_trial_error.code).toBe('NOT_FOUND');
+      expect(out.bad_time_error.code).toBe('INVALID_ARGUMENT');
+      expect(out.bad_time_error.details).toContain('start_time');
+      expect(out.health_after_errors).toBe('SERVING');
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+
+    // What the engine reads: the same logs, with steps per metric.
+    const after = await openStore(db);
+    try {
+      const logs = await after.read.getObservationLog(trial);
+      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
+        ['loss', '0.25', 1],
+        ['accuracy', '0.875', 1],
+        ['loss', '0.125', 2],
+        ['lr', '1e-05', 1],
+      ]);
+    } finally {
+      await after.close();
+    }
+  });
+});
