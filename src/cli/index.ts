@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { KatibError, SpecError } from '../api/index.js';
 import { dbManagerCommand } from './commands/db-manager.js';
 import { deleteCommand } from './commands/delete.js';
+import { earlyStoppingServerCommand } from './commands/earlystopping-server.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { logsCommand } from './commands/logs.js';
@@ -38,7 +39,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<file>', 'Experiment YAML or JSON (kubeflow.org/v1beta1)')
     .option('-o, --output <format>', 'print the final experiment as json or yaml')
     .option('--plain', 'one line per finished trial instead of a live line')
-    .action(async (file: string, o: { output?: string; plain?: boolean }) => {
+    .option(
+      '--config <file>',
+      'KatibConfig whose runtime.suggestions send algorithms to external Suggestion services (default: .katib/config.yaml when present)',
+    )
+    .action(async (file: string, o: { output?: string; plain?: boolean; config?: string }) => {
       code = await runCommand(file, { ...globals(), ...o });
     });
   program
@@ -51,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('get')
     .description('list experiments or trials (kubectl style)')
-    .argument('<kind>', 'experiments | experiment | trials | trial')
+    .argument('<kind>', 'experiments | experiment | trials | trial | suggestions | suggestion')
     .argument('[name]', 'experiment name (for trials: the experiment whose trials to list)')
     .option('-o, --output <format>', 'json | yaml | wide | name')
     .action(async (kind: string, name: string | undefined, o: { output?: string }) => {
@@ -60,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('describe')
     .description('show an experiment or trial: status, optimal trial, conditions')
-    .argument('<kind>', 'experiment | trial')
+    .argument('<kind>', 'experiment | trial | suggestion')
     .argument('<name>')
     .action(async (kind: string, name: string) => {
       code = await describeCommand(kind, name, globals(), process.stdout);
@@ -90,6 +95,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--host <host>', 'address to bind (only 127.0.0.1 unless told otherwise)', '127.0.0.1')
     .action(async (o: { port?: string; host?: string }) => {
       code = await dbManagerCommand({ ...globals(), ...o });
+    });
+
+  program
+    .command('earlystopping-server')
+    .description("serve Katib's EarlyStopping gRPC API (medianstop; SetTrialStatus on this store)")
+    .option('--port <port>', 'port to listen on', '6788')
+    .option('--host <host>', 'address to bind (only 127.0.0.1 unless told otherwise)', '127.0.0.1')
+    .action(async (o: { port?: string; host?: string }) => {
+      code = await earlyStoppingServerCommand({ ...globals(), ...o });
     });
 
   try {

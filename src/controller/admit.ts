@@ -11,12 +11,13 @@ import {
   type FieldError,
 } from '../api/index.js';
 import { validateAlgorithmSpec } from '../algorithms/index.js';
+import { earlyStoppingAlgorithmNames, validateEarlyStoppingSpec } from '../earlystopping/index.js';
 import type { ExperimentStore } from '../store/index.js';
 import type { SuggestionService } from '../suggestion/index.js';
 import { isExperimentCompleted, isRestartable } from './experiment-status.js';
 
 /** Early-stopping algorithms this build can run. */
-export const EARLY_STOPPING_ALGORITHMS: readonly string[] = [];
+export const EARLY_STOPPING_ALGORITHMS: readonly string[] = earlyStoppingAlgorithmNames();
 
 /** Options of {@link admitExperiment}. */
 export interface AdmitOptions {
@@ -40,8 +41,10 @@ export function admitExperiment(raw: unknown, opts: AdmitOptions = {}): Experime
   const isExternal = opts.isExternal;
   return parseExperiment(raw, {
     mode: opts.mode ?? 'embedded',
-    validateAlgorithm: (spec: ExperimentSpec) =>
-      isExternal?.(spec.algorithm.algorithmName) ? [] : validateAlgorithmSpec(spec),
+    validateAlgorithm: (spec: ExperimentSpec) => [
+      ...(isExternal?.(spec.algorithm.algorithmName) ? [] : validateAlgorithmSpec(spec)),
+      ...(spec.earlyStopping ? validateEarlyStoppingSpec(spec.earlyStopping) : []),
+    ],
     earlyStoppingAlgorithms: EARLY_STOPPING_ALGORITHMS,
   });
 }

@@ -244,6 +244,17 @@ export class Controller {
       });
       algo = await this.opts.store.read.getAlgorithmState(name);
     }
+    // (Before the completion check: the last trial of an experiment may be the one stopped.)
+    // A trial marked finished from outside (EarlyStopping's SetTrialStatus, a user) while its
+    // workload still runs here: stop the workload; its exit keeps the observation.
+    const running = new Set(this.opts.runner.active());
+    for (const t of trials) {
+      const phase = trialPhase(t.trial.status);
+      const trialName = t.trial.metadata.name;
+      if ((phase === 'EarlyStopped' || phase === 'Killed') && running.has(trialName))
+        this.track(this.opts.runner.stop(trialName, phase === 'EarlyStopped' ? 'EarlyStopped' : 'Killed'));
+    }
+
     status = computeExperimentStatus(
       { ...e, status },
       trials.map((t) => t.trial),
@@ -258,16 +269,6 @@ export class Controller {
       await this.stopActive(trials, 'ExperimentCompleted');
       this.checkDone(name);
       return;
-    }
-
-    // A trial marked finished from outside (EarlyStopping's SetTrialStatus, a user) while its
-    // workload still runs here: stop the workload; its exit keeps the observation.
-    const running = new Set(this.opts.runner.active());
-    for (const t of trials) {
-      const phase = trialPhase(t.trial.status);
-      const trialName = t.trial.metadata.name;
-      if ((phase === 'EarlyStopped' || phase === 'Killed') && running.has(trialName))
-        this.track(this.opts.runner.stop(trialName, phase === 'EarlyStopped' ? 'EarlyStopped' : 'Killed'));
     }
 
     // Parallelism was lowered (on resume): stop the newest active trials beyond it.

@@ -130,8 +130,12 @@ export function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const hi = sorted[mid] as number;
-  // (a + b) / 2 written so that it cannot overflow for two huge values of the same sign.
-  return sorted.length % 2 === 1 ? hi : (sorted[mid - 1] as number) / 2 + hi / 2;
+  if (sorted.length % 2 === 1) return hi;
+  const lo = sorted[mid - 1] as number;
+  const mean = (lo + hi) / 2;
+  // Two huge values overflow the sum; halving first is safe there (and only there: it loses
+  // subnormal values).
+  return Number.isFinite(mean) ? mean : lo / 2 + hi / 2;
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in input order. */

@@ -22,9 +22,9 @@ export function earlyStoppingAlgorithmNames(): string[] {
 }
 
 /**
- * Every problem with an early-stopping spec: an unknown algorithm name at
- * `spec.earlyStopping.algorithmName` (Katib's `unknown algorithm name <n>`), else the algorithm's
- * own settings errors. Never throws.
+ * Every problem with an early-stopping spec: a missing or unknown algorithm name at
+ * `spec.earlyStopping.algorithmName` (Katib's `unknown algorithm name <n>`, followed by the known
+ * names), else the algorithm's own settings errors. Never throws.
  */
 export function validateEarlyStoppingSpec(spec: EarlyStoppingSpec): FieldError[] {
   const raw: unknown = spec;
@@ -32,13 +32,9 @@ export function validateEarlyStoppingSpec(spec: EarlyStoppingSpec): FieldError[]
     typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['algorithmName'] : undefined;
   const stopper = typeof name === 'string' ? BUILTIN.get(name) : undefined;
   if (!stopper) {
-    const shown = typeof name === 'string' ? name : '';
-    return [
-      NAME_PATH.error(
-        `unknown algorithm name ${shown}; known early-stopping algorithms: ${earlyStoppingAlgorithmNames().join(', ')}`,
-        shown,
-      ),
-    ];
+    const known = `known early-stopping algorithms: ${earlyStoppingAlgorithmNames().join(', ')}`;
+    if (typeof name !== 'string' || name === '') return [NAME_PATH.error(`must be specified; ${known}`)];
+    return [NAME_PATH.error(`unknown algorithm name ${name}; ${known}`, name)];
   }
   return stopper.validate(spec);
 }

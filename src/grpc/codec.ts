@@ -92,7 +92,13 @@ export function compileCodecs(def: protoLoader.PackageDefinition): ReadonlyMap<s
     const fields: FieldCodec[] = d.field.map((f) => {
       const repeated = f.label === 'LABEL_REPEATED';
       if (f.type === 'TYPE_MESSAGE') {
-        const field: FieldCodec = { name: f.name, number: f.number, kind: 'message', repeated, typeName: f.typeName };
+        const field: FieldCodec = {
+          name: f.name,
+          number: f.number,
+          kind: 'message',
+          repeated,
+          typeName: f.typeName,
+        };
         pending.push({ field, scope: fullName });
         return field;
       }
@@ -143,7 +149,9 @@ export function compileCodecs(def: protoLoader.PackageDefinition): ReadonlyMap<s
       const names = hit[1];
       const mutable = field as { -readonly [K in keyof FieldCodec]: FieldCodec[K] };
       mutable.enumNames = names;
-      mutable.enumNumbers = new Map(names.map((n, i) => [n, i]).filter(([n]) => n !== undefined) as [string, number][]);
+      mutable.enumNumbers = new Map(
+        names.map((n, i) => [n, i]).filter(([n]) => n !== undefined) as [string, number][],
+      );
       continue;
     }
     const hit = resolve(messages, field.typeName, scope);
@@ -169,9 +177,20 @@ export function compileCodecs(def: protoLoader.PackageDefinition): ReadonlyMap<s
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
+/** Short ASCII strings are interned in a small direct-mapped cache keyed by a hash of their bytes. */
+const INTERN_MAX_BYTES = 32;
+const INTERN_SLOTS = 4096;
+const internBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(INTERN_SLOTS);
+const internStrings: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
+
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array) {}
+  /** The same bytes as a Buffer, for its string decoders. */
+  private readonly node: Buffer;
+
+  constructor(readonly buf: Uint8Array) {
+    this.node = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   fail(): never {
     throw new Error('invalid protobuf message: truncated or malformed');
@@ -213,18 +232,34 @@ class Reader {
     const end = this.delimited(limit);
     const buf = this.buf;
     const start = this.pos;
+    const len = end - start;
     this.pos = end;
-    if (end - start < 48) {
-      // Short ASCII strings (names, numbers) are the common case: no decoder call.
-      let s = '';
-      for (let i = start; i < end; i++) {
+    if (len === 0) return '';
+    if (len <= INTERN_MAX_BYTES) {
+      // Short ASCII strings (parameter and metric names, values, labels, times) repeat from trial
+      // to trial: decode each once and hand out the same string (less work, less garbage).
+      let h = len;
+      let i = start;
+      for (; i < end; i++) {
         const c = buf[i] as number;
-        if (c >= 0x80) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
-        s += String.fromCharCode(c);
+        if (c >= 0x80) break;
+        h = Math.imul(h ^ c, 0x01000193);
       }
-      return s;
+      if (i === end) {
+        const slot = h & (INTERN_SLOTS - 1);
+        const cached = internBytes[slot];
+        if (cached?.length === len) {
+          let j = 0;
+          while (j < len && cached[j] === buf[start + j]) j++;
+          if (j === len) return internStrings[slot] as string;
+        }
+        const str = this.node.toString('latin1', start, end);
+        internBytes[slot] = buf.slice(start, end);
+        internStrings[slot] = str;
+        return str;
+      }
     }
-    return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+    return this.node.toString('utf8', start, end);
   }
 
   double(): number {
@@ -314,65 +349,191 @@ function readScalar(f: FieldCodec, r: Reader, limit: number): unknown {
 }
 
 function setKey(obj: Rec, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
-function decodeInto(m: MessageCodec, r: Reader, end: number): Rec {
-  const out: Rec = {};
-  for (const f of m.fields) out[f.name] = defaultOf(f);
-  while (r.pos < end) {
-    const tag = r.varint();
-    const wt = tag & 7;
-    const f = m.byNumber.get(tag >>> 3);
-    if (!f) {
-      r.skip(wt, end);
-      continue;
-    }
-    if (f.kind === 'message') {
-      if (wt !== 2) {
-        r.skip(wt, end);
-        continue;
-      }
-      const e = r.delimited(end);
-      const v = decodeInto(f.message as MessageCodec, r, e);
-      if (r.pos !== e) r.fail();
-      if (f.repeated) (out[f.name] as unknown[]).push(v);
-      else out[f.name] = v;
-    } else if (f.kind === 'map') {
-      if (wt !== 2) {
-        r.skip(wt, end);
-        continue;
-      }
-      const e = r.delimited(end);
-      const vf = f.mapValue as FieldCodec;
-      let key = '';
-      let value: unknown = defaultOf(vf);
-      while (r.pos < e) {
-        const t = r.varint();
-        const n = t >>> 3;
-        if (n === 1 && (t & 7) === 2) key = r.string(e);
-        else if (n === 2 && (t & 7) === WIRE[vf.kind as ScalarKind]) value = readScalar(vf, r, e);
-        else r.skip(t & 7, e);
-      }
-      if (r.pos !== e) r.fail();
-      setKey(out[f.name] as Rec, key, value);
-    } else if (f.repeated && wt === 2 && f.kind !== 'string') {
-      // Packed numbers.
-      const e = r.delimited(end);
-      const list = out[f.name] as unknown[];
-      while (r.pos < e) list.push(readScalar(f, r, e));
-      if (r.pos !== e) r.fail();
-    } else if (wt === WIRE[f.kind as ScalarKind]) {
-      const v = readScalar(f, r, end);
-      if (f.repeated) (out[f.name] as unknown[]).push(v);
-      else out[f.name] = v;
-    } else {
-      r.skip(wt, end);
-    }
-    if (r.pos > end) r.fail();
+/** Reads one map entry into `target` (the map field's object). */
+function readMapEntry(f: FieldCodec, target: Rec, r: Reader, end: number): void {
+  const e = r.delimited(end);
+  const vf = f.mapValue as FieldCodec;
+  let key = '';
+  let value: unknown = defaultOf(vf);
+  while (r.pos < e) {
+    const t = r.varint();
+    const n = t >>> 3;
+    if (n === 1 && (t & 7) === 2) key = r.string(e);
+    else if (n === 2 && (t & 7) === WIRE[vf.kind as ScalarKind]) value = readScalar(vf, r, e);
+    else r.skip(t & 7, e);
   }
-  return out;
+  if (r.pos !== e) r.fail();
+  setKey(target, key, value);
+}
+
+/** Reads packed numbers into `list`. */
+function readPacked(f: FieldCodec, list: unknown[], r: Reader, end: number): void {
+  const e = r.delimited(end);
+  while (r.pos < e) list.push(readScalar(f, r, e));
+  if (r.pos !== e) r.fail();
+}
+
+type DecodeFn = (r: Reader, end: number) => Rec;
+type EncodeFn = (o: Rec, w: Writer) => void;
+
+/** The generated coder of one message type (filled in after generation, so types may recurse). */
+interface Compiled {
+  decode: DecodeFn;
+  encode: EncodeFn;
+}
+
+const compiledCoders = new WeakMap<MessageCodec, Compiled>();
+
+/** Proto identifiers only: what may be spliced into generated code (and it is quoted anyway). */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function literalDefault(f: FieldCodec): string {
+  if (f.kind === 'map') return '{}';
+  if (f.repeated) return '[]';
+  return JSON.stringify(defaultOf(f));
+}
+
+/**
+ * Generates the decoder and encoder of a message type: straight-line code with the field names
+ * as constants, so V8 sees one object shape per message type and plain property stores (what
+ * protobufjs does too; an interpreted loop with computed keys is several times slower).
+ */
+function coderOf(m: MessageCodec): Compiled {
+  const known = compiledCoders.get(m);
+  if (known) return known;
+  const self: Compiled = {
+    decode: () => {
+      throw new Error('codec: not compiled yet');
+    },
+    encode: () => {
+      throw new Error('codec: not compiled yet');
+    },
+  };
+  compiledCoders.set(m, self);
+  const fields = m.fields;
+  for (const f of fields) {
+    if (!IDENTIFIER.test(f.name) || !Number.isSafeInteger(f.number) || f.number <= 0) {
+      throw new Error(`codec: ${m.fullName} has a field that cannot be compiled: ${f.name}`);
+    }
+  }
+  const sub: (Compiled | undefined)[] = fields.map((f) => (f.message ? coderOf(f.message) : undefined));
+  const enums = fields.map((f) => f.enumNames ?? []);
+  const key = (f: FieldCodec): string => `o[${JSON.stringify(f.name)}]`;
+  const tag = (f: FieldCodec, wt: number): number => ((f.number << 3) | wt) >>> 0;
+
+  const dec: string[] = [
+    `const o = {${fields.map((f) => `${JSON.stringify(f.name)}: ${literalDefault(f)}`).join(', ')}};`,
+    'while (r.pos < end) {',
+    'const t = r.varint();',
+    'switch (t) {',
+  ];
+  const enc: string[] = ['let v;'];
+  fields.forEach((f, i) => {
+    const k = key(f);
+    const store = (value: string): string => (f.repeated ? `${k}.push(${value});` : `${k} = ${value};`);
+    enc.push(`v = ${k};`, 'if (v !== undefined && v !== null) {');
+    switch (f.kind) {
+      case 'message':
+        dec.push(
+          `case ${tag(f, 2)}: { const e = r.delimited(end); const x = S[${i}].decode(r, e); if (r.pos !== e) r.fail(); ${store('x')} break; }`,
+        );
+        if (f.repeated) {
+          enc.push(
+            `if (!Array.isArray(v)) H.wrong(F[${i}], 'a list');`,
+            'for (let j = 0; j < v.length; j++) {',
+            `const x = v[j]; if (typeof x !== 'object' || x === null) H.wrong(F[${i}], 'a list of messages');`,
+            `w.varint(${tag(f, 2)}); const b = w.begin(); S[${i}].encode(x, w); w.end(b);`,
+            '}',
+          );
+        } else {
+          enc.push(
+            `if (typeof v !== 'object' || Array.isArray(v)) H.wrong(F[${i}], 'a message');`,
+            `w.varint(${tag(f, 2)}); const b = w.begin(); S[${i}].encode(v, w); w.end(b);`,
+          );
+        }
+        break;
+      case 'map':
+        dec.push(`case ${tag(f, 2)}: H.readMapEntry(F[${i}], ${k}, r, end); break;`);
+        enc.push(
+          `if (typeof v !== 'object' || Array.isArray(v)) H.wrong(F[${i}], 'a map object');`,
+          `H.writeMap(F[${i}], v, w);`,
+        );
+        break;
+      case 'string':
+        dec.push(`case ${tag(f, 2)}: ${store('r.string(end)')} break;`);
+        if (f.repeated) {
+          enc.push(
+            `if (!Array.isArray(v)) H.wrong(F[${i}], 'a list');`,
+            'for (let j = 0; j < v.length; j++) {',
+            `const x = v[j]; w.varint(${tag(f, 2)}); w.string(typeof x === 'string' ? x : String(x));`,
+            '}',
+          );
+        } else {
+          enc.push(
+            `const s = typeof v === 'string' ? v : String(v);`,
+            `if (s !== '') { w.varint(${tag(f, 2)}); w.string(s); }`,
+          );
+        }
+        break;
+      default: {
+        const wt = WIRE[f.kind];
+        const read =
+          f.kind === 'int32'
+            ? 'r.varint() | 0'
+            : f.kind === 'uint32'
+              ? 'r.varint()'
+              : f.kind === 'bool'
+                ? 'r.varint() !== 0'
+                : f.kind === 'double'
+                  ? 'r.double()'
+                  : f.kind === 'float'
+                    ? 'r.float()'
+                    : 'H.enumName(E[' + String(i) + '], r.varint() | 0)';
+        dec.push(`case ${tag(f, wt)}: ${store(read)} break;`);
+        if (f.repeated) {
+          // Packed (proto3's default for repeated numbers) and unpacked are both accepted.
+          dec.push(`case ${tag(f, 2)}: H.readPacked(F[${i}], ${k}, r, end); break;`);
+          enc.push(
+            `if (!Array.isArray(v)) H.wrong(F[${i}], 'a list');`,
+            `if (v.length > 0) { w.varint(${tag(f, 2)}); const b = w.begin(); for (let j = 0; j < v.length; j++) H.writeScalar(F[${i}], v[j], w, false); w.end(b); }`,
+          );
+        } else {
+          enc.push(`H.writeScalar(F[${i}], v, w, true);`);
+        }
+      }
+    }
+    enc.push('}');
+  });
+  dec.push('default: r.skip(t & 7, end);', '}', '}', 'if (r.pos !== end) r.fail();', 'return o;');
+
+  const helpers = { readMapEntry, readPacked, writeMap, writeScalar, wrong: wrongShape, enumName };
+  // The generated source holds only quoted proto field names (checked above) and integers.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(
+    'S',
+    'E',
+    'F',
+    'H',
+    `return {\n decode: function decode(r, end) {\n${dec.join('\n')}\n},\n encode: function encode(o, w) {\n${enc.join('\n')}\n} };`,
+  ) as (s: unknown, e: unknown, f: unknown, h: unknown) => Compiled;
+  const made = factory(sub, enums, fields, helpers);
+  self.decode = made.decode;
+  self.encode = made.encode;
+  return self;
+}
+
+/** An enum value's name; the number itself when this proto does not know it (a newer peer). */
+function enumName(names: readonly string[], n: number): string | number {
+  return names[n] ?? n;
+}
+
+function wrongShape(f: FieldCodec, what: string): never {
+  throw new Error(`codec: field ${f.name} must be ${what}`);
 }
 
 /**
@@ -380,10 +541,7 @@ function decodeInto(m: MessageCodec, r: Reader, end: number): Rec {
  * @throws Error when the bytes are truncated or malformed.
  */
 export function decodeMessage(m: MessageCodec, bytes: Uint8Array): Rec {
-  const r = new Reader(bytes);
-  const out = decodeInto(m, r, bytes.length);
-  if (r.pos !== bytes.length) r.fail();
-  return out;
+  return coderOf(m).decode(new Reader(bytes), bytes.length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,7 +682,8 @@ class Writer {
 function enumNumber(f: FieldCodec, v: unknown): number {
   if (typeof v === 'number') return v | 0;
   const n = f.enumNumbers?.get(String(v));
-  if (n === undefined) throw new Error(`codec: ${String(v)} is not a value of enum ${f.typeName} (field ${f.name})`);
+  if (n === undefined)
+    throw new Error(`codec: ${String(v)} is not a value of enum ${f.typeName} (field ${f.name})`);
   return n;
 }
 
@@ -548,7 +707,15 @@ function writeScalar(f: FieldCodec, v: unknown, w: Writer, withTag: boolean): vo
     case 'enum':
     case 'bool': {
       const n =
-        f.kind === 'enum' ? enumNumber(f, v) : f.kind === 'bool' ? (v ? 1 : 0) : f.kind === 'int32' ? Number(v) | 0 : Number(v) >>> 0;
+        f.kind === 'enum'
+          ? enumNumber(f, v)
+          : f.kind === 'bool'
+            ? v
+              ? 1
+              : 0
+            : f.kind === 'int32'
+              ? Number(v) | 0
+              : Number(v) >>> 0;
       if (withTag) {
         if (n === 0 && !f.repeated) return;
         w.tag(f.number, 0);
@@ -573,51 +740,18 @@ function writeScalar(f: FieldCodec, v: unknown, w: Writer, withTag: boolean): vo
   }
 }
 
-function encodeInto(m: MessageCodec, obj: Rec, w: Writer): void {
-  for (const f of m.fields) {
-    const v = obj[f.name];
-    if (v === undefined || v === null) continue;
-    if (f.kind === 'map') {
-      if (typeof v !== 'object') throw new Error(`codec: field ${f.name} must be an object`);
-      const vf = f.mapValue as FieldCodec;
-      for (const key of Object.keys(v)) {
-        w.tag(f.number, 2);
-        const start = w.begin();
-        w.tag(1, 2);
-        w.string(key);
-        const value = (v as Rec)[key];
-        w.tag(2, WIRE[vf.kind as ScalarKind]);
-        writeScalar(vf, value, w, false);
-        w.end(start);
-      }
-    } else if (f.repeated) {
-      if (!Array.isArray(v)) throw new Error(`codec: field ${f.name} must be a list`);
-      const list = v as unknown[];
-      if (f.kind === 'message') {
-        for (const x of list) {
-          if (typeof x !== 'object' || x === null) throw new Error(`codec: elements of ${f.name} must be messages`);
-          w.tag(f.number, 2);
-          const start = w.begin();
-          encodeInto(f.message as MessageCodec, x as Rec, w);
-          w.end(start);
-        }
-      } else if (f.kind === 'string') {
-        for (const x of list) writeScalar(f, x, w, true);
-      } else if (list.length > 0) {
-        w.tag(f.number, 2);
-        const start = w.begin();
-        for (const x of list) writeScalar(f, x, w, false);
-        w.end(start);
-      }
-    } else if (f.kind === 'message') {
-      if (typeof v !== 'object') throw new Error(`codec: field ${f.name} must be a message`);
-      w.tag(f.number, 2);
-      const start = w.begin();
-      encodeInto(f.message as MessageCodec, v as Rec, w);
-      w.end(start);
-    } else {
-      writeScalar(f, v, w, true);
-    }
+/** Writes every entry of a `map<string, scalar>` field. */
+function writeMap(f: FieldCodec, map: Rec, w: Writer): void {
+  const vf = f.mapValue as FieldCodec;
+  const tag = ((f.number << 3) | 2) >>> 0;
+  for (const key of Object.keys(map)) {
+    w.varint(tag);
+    const start = w.begin();
+    w.tag(1, 2);
+    w.string(key);
+    w.tag(2, WIRE[vf.kind as ScalarKind]);
+    writeScalar(vf, map[key], w, false);
+    w.end(start);
   }
 }
 
@@ -631,7 +765,7 @@ export function encodeMessage(m: MessageCodec, obj: unknown): Buffer {
     throw new Error(`codec: ${m.fullName} must be an object`);
   }
   const w = new Writer(1024);
-  encodeInto(m, obj as Rec, w);
+  coderOf(m).encode(obj as Rec, w);
   return w.buf.subarray(0, w.pos);
 }
 
@@ -656,15 +790,19 @@ export function fastService(
 ): FastService {
   const service = def[serviceName] as protoLoader.ServiceDefinition | undefined;
   if (!service) throw new Error(`codec: no service ${serviceName}`);
-  const nameOf = (t: unknown): string => {
-    for (const [k, v] of Object.entries(def)) if (v === t) return k;
-    throw new Error(`codec: a message type of ${serviceName} is not in the package definition`);
+  // Method types carry only their short name; Katib's request and reply types are top-level
+  // messages of the service's package.
+  const pkg = serviceName.slice(0, serviceName.lastIndexOf('.'));
+  const codecOf = (t: { readonly type: unknown }, method: string): MessageCodec => {
+    const name = (t.type as { name?: unknown }).name;
+    const codec = typeof name === 'string' ? codecs.get(`${pkg}.${name}`) : undefined;
+    if (!codec) throw new Error(`codec: a message type of ${serviceName}.${method} is not compiled`);
+    return codec;
   };
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [method, m] of Object.entries(service)) {
-    const req = codecs.get(nameOf(m.requestType));
-    const res = codecs.get(nameOf(m.responseType));
-    if (!req || !res) throw new Error(`codec: types of ${serviceName}.${method} not compiled`);
+    const req = codecOf(m.requestType, method);
+    const res = codecOf(m.responseType, method);
     definition[method] = {
       path: m.path,
       requestStream: m.requestStream,

@@ -21,7 +21,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InternalError, SpecError, type Experiment } from '../api/index.js';
-import { fromGrpcError, loadKatibProto, type ServingStatus } from '../grpc/index.js';
+import { fromGrpcError, katibFastServices, loadKatibProto, type ServingStatus } from '../grpc/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../grpc/server.js';
 import { SUGGESTION_HEALTH_SERVICE } from './grpc-server.js';
 import {
@@ -82,9 +82,10 @@ export class GrpcSuggestionService implements SuggestionService {
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
     };
-    const { Suggestion, Health } = loadKatibProto();
+    const { Health } = loadKatibProto();
+    const { Suggestion } = katibFastServices();
     const credentials = grpc.credentials.createInsecure();
-    this.client = new Suggestion(opts.address, credentials, channelOptions);
+    this.client = new Suggestion.Client(opts.address, credentials, channelOptions);
     this.health = new Health(opts.address, credentials, channelOptions);
   }
 

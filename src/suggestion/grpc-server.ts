@@ -36,8 +36,8 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   HealthService,
   createGrpcServer,
+  katibFastServices,
   listen,
-  loadKatibProto,
   shutdownServer,
   unary,
 } from '../grpc/index.js';
@@ -156,8 +156,8 @@ export class SuggestionServer {
           : new Error(String(err));
 
     const server = createGrpcServer({ maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-    const { Suggestion } = loadKatibProto();
-    server.addService(Suggestion.service, {
+    // Katib's wire format through our codec (proto-loader's costs milliseconds per 1000 trials).
+    server.addService(katibFastServices().Suggestion.definition, {
       GetSuggestions: unary(async (req: unknown, call): Promise<ProtoGetSuggestionsReply> => {
         const started = performance.now();
         try {

@@ -41,7 +41,6 @@ import {
   SpecError,
   formatFieldError,
   metricValueText,
-  parseParameterValue,
   toSearchSpace,
   DEFAULT_PARALLEL_TRIAL_COUNT,
   type AlgorithmSetting,
@@ -338,6 +337,7 @@ const MAX_REPORTED_ERRORS = 50;
 // ---------------------------------------------------------------------------------------------
 
 type Rec = Record<string, unknown>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNil = (v: unknown): v is null | undefined => v === null || v === undefined;
@@ -527,14 +527,17 @@ class Problems {
       this.add(path.child(key), `must be a map of strings, got ${show(v)}`);
       return {};
     }
-    const out: [string, string][] = [];
-    for (const k of Object.keys(v)) {
+    const out: Record<string, string> = {};
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
       const x = v[k];
-      if (typeof x === 'string') out.push([k, x]);
-      else this.add(path.child(key).key(k), `must be a string, got ${show(x)}`);
+      if (typeof x !== 'string') this.add(path.child(key).key(k), `must be a string, got ${show(x)}`);
+      // A key "__proto__" must stay a plain key, not set the prototype.
+      else if (k === '__proto__')
+        Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+      else out[k] = x;
     }
-    // fromEntries defines own data properties, so a key "__proto__" stays a plain key.
-    return Object.fromEntries(out);
+    return out;
   }
 }
 
@@ -891,13 +894,7 @@ function readExperiment(
  */
 export function experimentFromProto(msg: unknown, opts: ExperimentFromProtoOptions = {}): Experiment {
   const p = new Problems();
-  const e = readExperiment(
-    p,
-    msg,
-    Path.root(opts.path ?? 'experiment'),
-    opts,
-    DEFAULT_SUGGESTION_LIMITS,
-  );
+  const e = readExperiment(p, msg, Path.root(opts.path ?? 'experiment'), opts, DEFAULT_SUGGESTION_LIMITS);
   p.throwIfAny('invalid experiment');
   if (!e)
     throw new SpecError([{ path: opts.path ?? 'experiment', message: 'is not valid' }], 'invalid experiment');
@@ -1017,11 +1014,18 @@ function readTrial(p: Problems, raw: unknown, at: Path): TrialView | undefined {
   const holder = p.msg(spec, 'parameter_assignments', specAt);
   if (holder) {
     const hAt = specAt.child('parameter_assignments');
-    p.repeated(holder, 'assignments', hAt).forEach((a, i) => {
+    const list = p.repeated(holder, 'assignments', hAt);
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      // Fast path for a well-formed assignment; paths are built only to report a problem.
+      if (isRec(a) && typeof a['name'] === 'string' && a['name'] !== '' && typeof a['value'] === 'string') {
+        assignments.push({ name: a['name'], value: a['value'] });
+        continue;
+      }
       const aAt = hAt.child('assignments').index(i);
       if (!isRec(a)) p.add(aAt, `must be a message, got ${show(a)}`);
       else assignments.push({ name: p.name(a, 'name', aAt), value: p.str(a, 'value', aAt) });
-    });
+    }
   }
   const labels = p.stringMap(spec, 'labels', specAt);
   const status = p.msg(raw, 'status', at) ?? {};
@@ -1040,27 +1044,35 @@ function readTrial(p: Problems, raw: unknown, at: Path): TrialView | undefined {
   const obs = p.msg(status, 'observation', stAt);
   if (obs) {
     const oAt = stAt.child('observation');
-    p.repeated(obs, 'metrics', oAt).forEach((m, i) => {
+    const list = p.repeated(obs, 'metrics', oAt);
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      if (isRec(m) && typeof m['name'] === 'string' && m['name'] !== '' && typeof m['value'] === 'string') {
+        const value = m['value'];
+        metrics.push({ name: m['name'], min: value, max: value, latest: value });
+        continue;
+      }
       const mAt = oAt.child('metrics').index(i);
       if (!isRec(m)) {
         p.add(mAt, `must be a message, got ${show(m)}`);
-        return;
+        continue;
       }
       const metricName = p.name(m, 'name', mAt);
       const value = p.str(m, 'value', mAt);
       metrics.push({ name: metricName, min: value, max: value, latest: value });
-    });
+    }
   }
   if (p.count > before || !condition) return undefined;
-  return {
+  const view: Mutable<TrialView> = {
     name,
     parameterAssignments: assignments,
     labels,
     phase: CONDITION_TO_PHASE[condition],
-    ...(metrics.length > 0 ? { observation: { metrics } } : {}),
-    ...(startTime !== '' ? { startTime } : {}),
-    ...(completionTime !== '' ? { completionTime } : {}),
   };
+  if (metrics.length > 0) view.observation = { metrics };
+  if (startTime !== '') view.startTime = startTime;
+  if (completionTime !== '') view.completionTime = completionTime;
+  return view;
 }
 
 /**
@@ -1080,9 +1092,12 @@ export function trialViewFromProto(msg: unknown, path = 'trial'): TrialView {
   return t;
 }
 
+const KATIB_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
 /** An RFC 3339 time as Katib's controller formats it (`2006-01-02T15:04:05Z`); "" when unset. */
 function katibTime(t: string | undefined): string {
   if (t === undefined || t === '') return '';
+  if (KATIB_TIME.test(t)) return t;
   const ms = Date.parse(t);
   return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : t;
 }
@@ -1129,19 +1144,30 @@ function checkAssignments(p: Problems, e: Experiment, trials: readonly TrialView
   const params = e.spec.parameters ?? [];
   if (params.length === 0) return;
   const space = toSearchSpace(params);
-  trials.forEach((t, i) => {
-    const at = Path.root('trials').index(i).child('spec').child('parameter_assignments');
+  const at = (i: number): Path => Path.root('trials').index(i).child('spec').child('parameter_assignments');
+  for (let i = 0; i < trials.length; i++) {
+    const list = (trials[i] as TrialView).parameterAssignments;
     for (const ps of space) {
-      const j = t.parameterAssignments.findIndex((a) => a.name === ps.name);
-      const a = t.parameterAssignments[j];
-      if (!a) p.add(at.child('assignments'), `has no value for parameter ${ps.name}`);
-      else if (parseParameterValue(ps, a.value) === undefined)
+      let j = 0;
+      while (j < list.length && (list[j] as ParameterAssignment).name !== ps.name) j++;
+      const a = list[j];
+      if (!a) p.add(at(i).child('assignments'), `has no value for parameter ${ps.name}`);
+      else if (ps.type !== 'categorical' && !isFiniteNumberText(a.value))
         p.add(
-          at.child('assignments').index(j).child('value'),
+          at(i).child('assignments').index(j).child('value'),
           `must be a finite number for ${ps.type} parameter ${ps.name}, got ${show(a.value)}`,
         );
     }
-  });
+  }
+}
+
+/** True when `text` parses as a finite number (what parseParameterValue accepts), without a trim in the common case. */
+function isFiniteNumberText(text: string): boolean {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return false;
+  const c = text.charCodeAt(0);
+  // Number('') and Number('  ') are 0: only text starting with a blank can be blank.
+  return text.length > 0 && (c > 32 || text.trim() !== '');
 }
 
 /**
@@ -1274,9 +1300,7 @@ export function suggestionsReplyFromProto(msg: unknown): GetSuggestionsReply {
   });
   const algorithm = p.msg(rec, 'algorithm', root);
   const algorithmSettings = algorithm
-    ? algorithmSettingsFromProto(
-        readSettings(p, algorithm, 'algorithm_settings', Path.root('algorithm')),
-      )
+    ? algorithmSettingsFromProto(readSettings(p, algorithm, 'algorithm_settings', Path.root('algorithm')))
     : undefined;
   if (p.count > 0) {
     throw new InternalError(`malformed GetSuggestionsReply: ${p.list.map(formatFieldError).join('; ')}`);
