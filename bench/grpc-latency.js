@@ -115,11 +115,13 @@ export async function grpcLatency() {
   }
   return `## GetSuggestions latency: gRPC (loopback) vs in-process
 
-Random search, \`current_request_number\` 1, requests carrying N completed trials; ${CALLS} calls
-per row after ${WARMUP} warm-up calls. gRPC: \`GrpcSuggestionService\` → \`SuggestionServer\` on
-127.0.0.1 in the same Node process (Katib's wire format, conversion both ways); in-process:
-\`InProcessSuggestionService\` with the same request and no saved state, so both sides do the same
-algorithm work and the difference is the transport.
+Random search, \`current_request_number\` 1, requests carrying N completed trials (each with its
+assignments, a label, start/completion times and two metrics, as Katib's controller sends them);
+${CALLS} calls per row after ${WARMUP} warm-up calls. gRPC: \`GrpcSuggestionService\` →
+\`SuggestionServer\` on 127.0.0.1 in the same Node process, so client and server work add up on one
+thread (domain → proto objects → bytes with katib-ts's generated protobuf codec, HTTP/2, and back,
+then the checks of the request); in-process: \`InProcessSuggestionService\` with the same request and
+no saved state, so both sides do the same algorithm work and the difference is the transport.
 
 | trials | parameters | in-process median / p95 (ms) | gRPC median / p95 (ms) | gRPC overhead, median (ms) |
 |---:|---:|---:|---:|---:|

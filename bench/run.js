@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { grpcLatency } from './grpc-latency.js';
 import { throughput } from './throughput.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ const sections = [];
 const hasPeer = peerAvailable();
 if (!hasPeer) console.error(`note: Optuna is not importable by ${PY}; install python3-optuna (apt) to compare`);
 sections.push(await throughput({ py: PY, hasPeer }));
+sections.push(await grpcLatency());
 
 const md = `# Benchmark results
 

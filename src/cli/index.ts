@@ -15,6 +15,7 @@ import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { logsCommand } from './commands/logs.js';
 import { runCommand } from './commands/run.js';
+import { suggestionServerCommand } from './commands/suggestion-server.js';
 import { validateCommand } from './commands/validate.js';
 import { UsageError } from './output.js';
 
@@ -86,6 +87,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<name>')
     .action(async (kind: string, name: string) => {
       code = await deleteCommand(kind, name, globals(), process.stdout);
+    });
+
+  program
+    .command('suggestion-server')
+    .description("serve Katib's Suggestion gRPC API over katib-ts's algorithms")
+    .option('--algorithm <name>', 'serve only this algorithm (like a Katib per-algorithm image)')
+    .option('--port <port>', 'port to listen on', '6789')
+    .option('--host <host>', 'address to bind (only 127.0.0.1 unless told otherwise)', '127.0.0.1')
+    .action(async (o: { algorithm?: string; port?: string; host?: string }) => {
+      code = await suggestionServerCommand(o);
     });
 
   program

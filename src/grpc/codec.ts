@@ -238,21 +238,26 @@ class Reader {
     if (len <= INTERN_MAX_BYTES) {
       // Short ASCII strings (parameter and metric names, values, labels, times) repeat from trial
       // to trial: decode each once and hand out the same string (less work, less garbage).
-      let h = len;
-      let i = start;
-      for (; i < end; i++) {
-        const c = buf[i] as number;
-        if (c >= 0x80) break;
-        h = Math.imul(h ^ c, 0x01000193);
+      // The slot comes from the length and four bytes; a hit is confirmed byte by byte (cached
+      // entries are ASCII, so a confirmed hit is ASCII too).
+      const last = end - 1;
+      const slot =
+        (Math.imul(
+          Math.imul(Math.imul(len, 31) + (buf[start] as number), 31) + (buf[start + (len >> 1)] as number),
+          31,
+        ) +
+          (buf[last] as number) * 7 +
+          (buf[last - (len >> 2)] as number)) &
+        (INTERN_SLOTS - 1);
+      const cached = internBytes[slot];
+      if (cached?.length === len) {
+        let j = 0;
+        while (j < len && cached[j] === buf[start + j]) j++;
+        if (j === len) return internStrings[slot] as string;
       }
+      let i = start;
+      while (i < end && (buf[i] as number) < 0x80) i++;
       if (i === end) {
-        const slot = h & (INTERN_SLOTS - 1);
-        const cached = internBytes[slot];
-        if (cached?.length === len) {
-          let j = 0;
-          while (j < len && cached[j] === buf[start + j]) j++;
-          if (j === len) return internStrings[slot] as string;
-        }
         const str = this.node.toString('latin1', start, end);
         internBytes[slot] = buf.slice(start, end);
         internStrings[slot] = str;

@@ -1109,10 +1109,19 @@ function katibTime(t: string | undefined): string {
  * latest, else "unavailable").
  */
 export function trialViewToProto(view: TrialView, objective: ObjectiveSpec): ProtoTrial {
+  return trialToProto(view, objective, objectiveToProto(objective));
+}
+
+/** trialViewToProto with the objective's proto form made once per request (shared by its trials). */
+function trialToProto(
+  view: TrialView,
+  objective: ObjectiveSpec,
+  objectiveProto: ProtoObjectiveSpec,
+): ProtoTrial {
   return {
     name: view.name,
     spec: {
-      objective: objectiveToProto(objective),
+      objective: objectiveProto,
       parameter_assignments: {
         assignments: view.parameterAssignments.map((a) => ({ name: a.name, value: a.value })),
       },
@@ -1228,14 +1237,15 @@ export function suggestionsRequestFromProto(
 
 /**
  * Our GetSuggestionsRequest as Katib's controller sends it: the experiment, every trial with the
- * experiment's objective, the two counts. `state` does not travel (the gRPC transport carries
+ * experiment's objective (one shared ObjectiveSpec object), the two counts. `state` does not travel (the gRPC transport carries
  * algorithm settings instead).
  */
 export function suggestionsRequestToProto(req: GetSuggestionsRequest): ProtoGetSuggestionsRequest {
   const objective = req.experiment.spec.objective;
+  const objectiveProto = objectiveToProto(objective);
   return {
     experiment: experimentToProto(req.experiment),
-    trials: req.trials.map((t) => trialViewToProto(t, objective)),
+    trials: req.trials.map((t) => trialToProto(t, objective, objectiveProto)),
     current_request_number: req.currentRequestNumber,
     total_request_number: req.totalRequestNumber,
   };

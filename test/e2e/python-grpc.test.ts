@@ -24,6 +24,12 @@ if (pythonGrpcMissing) {
 }
 
 const run = promisify(execFile);
+
+/** A gRPC error as the Python client reports it. */
+interface RpcError {
+  code: string;
+  details: string;
+}
 const CLIENT = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_suggestion_client.py');
 const COMMAND_MODULE = path.join(ROOT, 'dist', 'cli', 'commands', 'suggestion-server.js');
 
@@ -80,11 +86,22 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts sug
       expect(s.what).toBe('all algorithms');
       expect(s.address).toMatch(/^127\.0\.0\.1:\d+$/);
       const { stdout } = await run(PYTHON, [CLIENT, generated, s.address], { timeout: 60_000 });
-      const out = JSON.parse(stdout) as Record<string, any>;
+      const out = JSON.parse(stdout) as {
+        health: string;
+        random: Record<string, string>[];
+        random_again: Record<string, string>[];
+        random_algorithm: string;
+        grid_first: Record<string, string>[];
+        grid_rest: Record<string, string>[];
+        validate_valid: null | RpcError;
+        validate_invalid: null | RpcError;
+        validate_grid_invalid: null | RpcError;
+        unknown_algorithm: null | RpcError;
+      };
 
       expect(out['health']).toBe('SERVING');
 
-      const random = out['random'] as Record<string, string>[];
+      const random = out.random;
       expect(random).toHaveLength(3);
       for (const a of random) {
         expect(Object.keys(a).sort()).toEqual(['layers', 'lr', 'optimizer']);
@@ -96,7 +113,7 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts sug
       expect(out['random_again']).toEqual(random);
       expect(out['random_algorithm']).toBe('random');
 
-      const grid = [...out['grid_first'], ...out['grid_rest']] as Record<string, string>[];
+      const grid = [...out.grid_first, ...out.grid_rest];
       expect(out['grid_first']).toHaveLength(4);
       expect(out['grid_rest']).toHaveLength(2); // the grid has 6 points: exhausted
       expect(grid.map((a) => `${a['layers']}/${a['optimizer']}`).sort()).toEqual([
@@ -118,8 +135,8 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts sug
         code: 'INVALID_ARGUMENT',
         details: 'experiment.spec.max_trial_count: Max Trial Count: 10 > all possible search combinations: 6',
       });
-      expect(out['unknown_algorithm'].code).toBe('INVALID_ARGUMENT');
-      expect(out['unknown_algorithm'].details).toMatch(
+      expect(out.unknown_algorithm?.code).toBe('INVALID_ARGUMENT');
+      expect(out.unknown_algorithm?.details).toMatch(
         /unknown algorithm name no-such-algorithm; known algorithms: grid, random/,
       );
     } finally {

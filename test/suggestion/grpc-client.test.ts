@@ -34,11 +34,18 @@ const seeded = experimentOf(experimentSpec('random', params, [{ name: 'random_st
 
 /** A stub Suggestion service answering GetSuggestions with `reply` (or an error), after `delayMs`. */
 async function stub(
-  handler: (req: any) => { reply?: unknown; error?: Partial<grpc.StatusObject>; delayMs?: number },
+  handler: (req: Record<string, unknown>) => {
+    reply?: unknown;
+    error?: Partial<grpc.StatusObject>;
+    delayMs?: number;
+  },
 ): Promise<{ address: string; close: () => Promise<void> }> {
   const server = createGrpcServer();
   const { Suggestion } = loadKatibProto();
-  const answer = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+  const answer = (
+    call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>,
+    cb: grpc.sendUnaryData<unknown>,
+  ) => {
     const { reply, error, delayMs } = handler(call.request);
     setTimeout(() => (error ? cb(error as grpc.ServiceError) : cb(null, reply)), delayMs ?? 0);
   };
@@ -173,7 +180,7 @@ describe('GrpcSuggestionService against misbehaving services', () => {
   it('refuses more assignments than requested, accepts fewer, and maps reply settings', async () => {
     const s = await stub((r) => ({
       reply: {
-        parameter_assignments: Array.from({ length: r.current_request_number === 2 ? 3 : 1 }, () =>
+        parameter_assignments: Array.from({ length: r['current_request_number'] === 2 ? 3 : 1 }, () =>
           assignment('0.05'),
         ),
         algorithm: { algorithm_name: 'random', algorithm_settings: [{ name: 'bracket', value: '2' }] },

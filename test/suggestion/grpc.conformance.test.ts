@@ -12,10 +12,24 @@ import { SuggestionServer } from '../../src/suggestion/index.js';
 
 const PROTO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
 
+/** What the tests read of a GetSuggestionsReply (decoded by proto-loader: snake_case, enums by name). */
+interface Reply {
+  parameter_assignments: {
+    assignments: { name: string; value: string }[];
+    trial_name: string;
+    labels: Record<string, string>;
+  }[];
+  algorithm: { algorithm_name: string } | null;
+  early_stopping_rules: unknown[];
+}
+
+type Callback = (err: grpc.ServiceError | null, reply?: unknown) => void;
+type Unary = (request: unknown, options: grpc.CallOptions, callback: Callback) => void;
+
 /** A raw client: messages are plain snake_case objects, enums by name. */
 interface RawClient {
-  call(method: string, request: unknown): Promise<any>;
-  health(service: string): Promise<any>;
+  call(method: string, request: unknown): Promise<Reply>;
+  health(service: string): Promise<{ status: string }>;
   close(): void;
 }
 
@@ -27,18 +41,22 @@ function rawClient(address: string): RawClient {
     defaults: true,
     arrays: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as any;
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    api: { v1: { beta1: { Suggestion: grpc.ServiceClientConstructor } } };
+    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+  };
   const suggestion = new pkg.api.v1.beta1.Suggestion(address, grpc.credentials.createInsecure());
   const health = new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-  const unary = (client: any, method: string, request: unknown): Promise<any> =>
+  const unary = <T>(client: grpc.Client, method: string, request: unknown): Promise<T> =>
     new Promise((resolve, reject) => {
-      client[method](request, { deadline: Date.now() + 10_000 }, (err: unknown, reply: unknown) =>
-        err ? reject(err as Error) : resolve(reply),
+      const fn = (client as unknown as Record<string, Unary>)[method]!;
+      fn.call(client, request, { deadline: Date.now() + 10_000 }, (err, reply) =>
+        err ? reject(err) : resolve(reply as T),
       );
     });
   return {
-    call: (method, request) => unary(suggestion, method, request),
-    health: (service) => unary(health, 'Check', { service }),
+    call: (method, request) => unary<Reply>(suggestion, method, request),
+    health: (service) => unary<{ status: string }>(health, 'Check', { service }),
     close: () => {
       suggestion.close();
       health.close();
@@ -141,10 +159,8 @@ const request = (exp: unknown, current: number, trials: unknown[] = [], total?: 
 });
 
 /** The assignments of a reply as `{name: value}` records. */
-const records = (reply: any): Record<string, string>[] =>
-  reply.parameter_assignments.map((p: any) =>
-    Object.fromEntries(p.assignments.map((a: any) => [a.name, a.value])),
-  );
+const records = (reply: Reply): Record<string, string>[] =>
+  reply.parameter_assignments.map((p) => Object.fromEntries(p.assignments.map((a) => [a.name, a.value])));
 
 let server: SuggestionServer;
 let gridOnly: SuggestionServer;
@@ -195,7 +211,7 @@ describe('GetSuggestions: random', () => {
         expect(Number(r['y'])).toBeGreaterThanOrEqual(0.001);
         expect(Number(r['y'])).toBeLessThanOrEqual(1);
       }
-      expect(reply.algorithm.algorithm_name).toBe('random');
+      expect(reply.algorithm?.algorithm_name).toBe('random');
       expect(reply.early_stopping_rules).toEqual([]);
       for (const p of reply.parameter_assignments) expect(p.trial_name).toBe('');
     }
@@ -250,7 +266,7 @@ describe('GetSuggestions: grid', () => {
   it('is served by a single-algorithm server', async () => {
     const reply = await gridClient.call('GetSuggestions', request(gridExperiment, 6));
     expect(records(reply)).toHaveLength(6);
-    expect(reply.algorithm.algorithm_name).toBe('grid');
+    expect(reply.algorithm?.algorithm_name).toBe('grid');
   });
 });
 
@@ -498,6 +514,40 @@ describe('bad requests get a status with a clear message, and the server keeps s
     expect(err.details).toMatch(message);
     expect(err.details).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
     await stillServing(c, c === gridClient ? gridExperiment : randomExperiment);
+  });
+
+  it('answers bytes that are not a protobuf message with an error status', async () => {
+    const raw = grpc.makeGenericClientConstructor(
+      {
+        GetSuggestions: {
+          path: '/api.v1.beta1.Suggestion/GetSuggestions',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      'Suggestion',
+    );
+    const c = new raw(server.address, grpc.credentials.createInsecure());
+    const send = c['GetSuggestions'] as unknown as (b: Buffer, cb: Callback) => void;
+    try {
+      for (const bytes of [
+        Buffer.from([0x0a, 0x7f, 0x01]),
+        Buffer.from([0xff, 0xff, 0xff]),
+        Buffer.alloc(64, 0x0a),
+      ]) {
+        const err = await failure(
+          new Promise((resolve, reject) => send.call(c, bytes, (e, r) => (e ? reject(e) : resolve(r)))),
+        );
+        expect([grpc.status.INTERNAL, grpc.status.INVALID_ARGUMENT]).toContain(err.code);
+        await stillServing();
+      }
+    } finally {
+      c.close();
+    }
   });
 
   it('caps the number of reported problems', async () => {

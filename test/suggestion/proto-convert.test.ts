@@ -23,6 +23,7 @@ import {
   toProtoPath,
   trialViewFromProto,
   trialViewToProto,
+  type ProtoExperiment,
 } from '../../src/suggestion/index.js';
 import { arbParameters, experimentOf, experimentSpec } from '../arbitraries/search-space.js';
 
@@ -60,6 +61,9 @@ const experiment: Experiment = experimentOf(
   ),
   'round-trip',
 );
+
+/** A wire message whose fields tests may set to anything (numbers for enums, NaN, …). */
+type Loose<T> = { -readonly [K in keyof T]: T[K] extends object ? Loose<T[K]> : unknown };
 
 /** What survives the wire: everything but metric strategies, namespace and the trial template. */
 function wireView(e: Experiment): unknown {
@@ -117,13 +121,13 @@ describe('experiment', () => {
   });
 
   it('reads goal 0 as no goal, zero counts as unset, and accepts enum numbers', () => {
-    const wire: any = experimentToProto(experiment);
+    const wire = experimentToProto(experiment) as Loose<ProtoExperiment>;
     wire.spec.objective.goal = 0;
     wire.spec.max_trial_count = 0;
     wire.spec.parallel_trial_count = 0;
     wire.spec.objective.type = 2;
-    wire.spec.parameter_specs.parameters[0].parameter_type = 1;
-    wire.spec.parameter_specs.parameters[0].feasible_space.distribution = 2;
+    wire.spec.parameter_specs.parameters[0]!.parameter_type = 1;
+    wire.spec.parameter_specs.parameters[0]!.feasible_space.distribution = 2;
     const e = experimentFromProto(wire);
     expect(e.spec.objective.goal).toBeUndefined();
     expect(e.spec.objective.type).toBe('maximize');
@@ -136,12 +140,12 @@ describe('experiment', () => {
   });
 
   it('reports every problem with its proto path', () => {
-    const wire: any = experimentToProto(experiment);
+    const wire = experimentToProto(experiment) as Loose<ProtoExperiment>;
     wire.name = '';
     wire.spec.objective.goal = Number.NaN;
     wire.spec.objective.objective_metric_name = '';
-    wire.spec.parameter_specs.parameters[1].feasible_space.min = '9';
-    wire.spec.parameter_specs.parameters[2].parameter_type = 'COLOUR';
+    wire.spec.parameter_specs.parameters[1]!.feasible_space.min = '9';
+    wire.spec.parameter_specs.parameters[2]!.parameter_type = 'COLOUR';
     wire.spec.max_trial_count = -1;
     let err: SpecError | undefined;
     try {
@@ -160,7 +164,7 @@ describe('experiment', () => {
     wire.name = 'ok';
     wire.spec.objective.goal = 1;
     wire.spec.objective.objective_metric_name = 'accuracy';
-    wire.spec.parameter_specs.parameters[2].parameter_type = 'CATEGORICAL';
+    wire.spec.parameter_specs.parameters[2]!.parameter_type = 'CATEGORICAL';
     wire.spec.max_trial_count = 3;
     expect(() => experimentFromProto(wire)).toThrow(
       'experiment.spec.parameter_specs.parameters[1].feasible_space.min: must be less than max (8)',
