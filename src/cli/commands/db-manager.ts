@@ -3,6 +3,7 @@
  * project's store until SIGINT or SIGTERM, so trial code that pushes metrics Katib's way
  * (`report_metrics`) reports into the same database `katib run` reads.
  */
+import { parsePortOption, untilStopped } from '../serve.js';
 import { UnavailableError } from '../../api/index.js';
 import { DBManagerServer, DEFAULT_DB_MANAGER_PORT } from '../../server/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
@@ -31,7 +32,7 @@ export interface DbManagerIo {
  * @throws UsageError for a bad `--port` or `--host`; UnavailableError when the address cannot be bound.
  */
 export async function dbManagerCommand(opts: DbManagerOptions, io: DbManagerIo = {}): Promise<number> {
-  const port = parsePort(opts.port);
+  const port = parsePortOption(opts.port, DEFAULT_DB_MANAGER_PORT);
   const host = opts.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host: must not be empty (e.g. 127.0.0.1 or 0.0.0.0)');
   const ctx = resolveContext(opts);
@@ -53,30 +54,4 @@ export async function dbManagerCommand(opts: DbManagerOptions, io: DbManagerIo =
     await store.close();
   }
   return 0;
-}
-
-/** `--port` as a number in 0..65535. */
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_DB_MANAGER_PORT;
-  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw new UsageError(`--port: "${text}" is not a port number (0-65535; 0 picks a free port)`);
-  }
-  return port;
-}
-
-/** Resolves at the first SIGINT or SIGTERM, or when `signal` aborts; removes its listeners. */
-function untilStopped(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop);
-  });
 }

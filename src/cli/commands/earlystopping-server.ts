@@ -4,6 +4,7 @@
  * SIGTERM. `SetTrialStatus` marks the trial EarlyStopped in `.katib/katib.db` (or `--db`), and a
  * `katib run` working on that store stops the trial's process within a couple of seconds.
  */
+import { parsePortOption, untilStopped } from '../serve.js';
 import { UnavailableError } from '../../api/index.js';
 import { DEFAULT_EARLYSTOPPING_PORT, EarlyStoppingServer } from '../../earlystopping/index.js';
 import { openContextStore, resolveContext, type GlobalOptions } from '../context.js';
@@ -36,7 +37,7 @@ export async function earlyStoppingServerCommand(
   opts: EarlyStoppingServerCommandOptions,
   io: EarlyStoppingServerIo = {},
 ): Promise<number> {
-  const port = parsePort(opts.port);
+  const port = parsePortOption(opts.port, DEFAULT_EARLYSTOPPING_PORT);
   const host = opts.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host: must not be empty (e.g. 127.0.0.1 or 0.0.0.0)');
   const ctx = resolveContext(opts);
@@ -58,30 +59,4 @@ export async function earlyStoppingServerCommand(
     await store.close();
   }
   return 0;
-}
-
-/** `--port` as a number in 0..65535. */
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_EARLYSTOPPING_PORT;
-  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw new UsageError(`--port: "${text}" is not a port number (0-65535; 0 picks a free port)`);
-  }
-  return port;
-}
-
-/** Resolves at the first SIGINT or SIGTERM, or when `signal` aborts; removes its listeners. */
-function untilStopped(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop);
-  });
 }

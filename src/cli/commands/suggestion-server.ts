@@ -4,6 +4,7 @@
  * SIGTERM. Without `--algorithm` one process serves every algorithm; with it, only that one, as
  * one of Katib's per-algorithm images would.
  */
+import { parsePortOption } from '../serve.js';
 import { algorithmNames } from '../../algorithms/index.js';
 import { DEFAULT_SUGGESTION_PORT, SuggestionServer } from '../../suggestion/index.js';
 import { UsageError } from '../output.js';
@@ -19,13 +20,7 @@ export interface SuggestionServerCommandOptions {
 
 /** Parses `--port`: an integer 0–65535 (0 picks a free port). */
 export function parsePort(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_SUGGESTION_PORT;
-  const t = text.trim();
-  const n = Number(t);
-  if (!/^\d+$/.test(t) || !Number.isInteger(n) || n > 65535) {
-    throw new UsageError(`--port: "${text}" is not a port number (0-65535)`);
-  }
-  return n;
+  return parsePortOption(text, DEFAULT_SUGGESTION_PORT);
 }
 
 /**
