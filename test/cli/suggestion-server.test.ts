@@ -1,5 +1,6 @@
 /** `katib suggestion-server` option checks (the serving path is covered by test/e2e/python-grpc.test.ts). */
 import { describe, expect, it } from 'vitest';
+import { algorithmNames } from '../../src/algorithms/index.js';
 import { parsePort, suggestionServerCommand } from '../../src/cli/commands/suggestion-server.js';
 import { UsageError } from '../../src/cli/output.js';
 
@@ -8,7 +9,7 @@ describe('suggestion-server options', () => {
     const err = await suggestionServerCommand({ algorithm: 'tpe-ish', port: '0' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe(
-      '--algorithm: unknown algorithm "tpe-ish"; known algorithms: grid, random',
+      `--algorithm: unknown algorithm "tpe-ish"; known algorithms: ${algorithmNames().join(', ')}`,
     );
   });
 

@@ -192,7 +192,15 @@ describe.skipIf(pythonGrpcMissing !== undefined)('an algorithm served by a Pytho
     const flag = path.join(dir, 'crashed');
     const file = writeExperiment(
       dir,
-      testExperiment({ name: 'pycrash', algorithm: 'py-random', maxTrialCount: 5, parallelTrialCount: 1 }),
+      // Each trial outlives the service's death (0.2 s after its second answer), so the third
+      // call always finds it dead and must start it again.
+      testExperiment({
+        name: 'pycrash',
+        algorithm: 'py-random',
+        maxTrialCount: 5,
+        parallelTrialCount: 1,
+        extraArgs: ['--sleep=600'],
+      }),
     );
     const config = writeConfig(dir, [{ algorithmName: 'py-random', command: command('--crash-once', flag) }]);
     const r = await katibRun(dir, file, config);

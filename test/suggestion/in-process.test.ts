@@ -5,6 +5,7 @@ import {
   defineAlgorithm,
   type AnyAlgorithmDefinition,
 } from '../../src/algorithms/index.js';
+import { algorithmNames } from '../../src/algorithms/index.js';
 import { InternalError, SpecError } from '../../src/api/errors.js';
 import type { ParameterSpec } from '../../src/api/experiment.js';
 import { InProcessSuggestionService } from '../../src/suggestion/index.js';
@@ -128,7 +129,7 @@ describe('InProcessSuggestionService.getSuggestions', () => {
     expect((err as SpecError).errors).toEqual([
       expect.objectContaining({
         path: 'spec.algorithm.algorithmName',
-        message: 'unknown algorithm name bayes; known algorithms: grid, random',
+        message: `unknown algorithm name bayes; known algorithms: ${algorithmNames().join(', ')}`,
       }),
     ]);
   });
