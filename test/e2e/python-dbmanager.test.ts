@@ -29,6 +29,36 @@ const run = promisify(execFile);
 const CLIENT = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_dbmanager_client.py');
 const COMMAND_MODULE = path.join(ROOT, 'dist', 'cli', 'commands', 'db-manager.js');
 
+/** The built `db-manager` command in its own process on a free port, serving the store at `db`. */
+async function startDbManager(
+  db: string,
+): Promise<{ address: string; kill: () => void; exited: Promise<number | null> }> {
+  const server = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { dbManagerCommand } = await import(${JSON.stringify(COMMAND_MODULE)});
+       process.exitCode = await dbManagerCommand({ port: '0', db: ${JSON.stringify(db)} });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+  const address = await new Promise<string>((resolve, reject) => {
+    server.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /db-manager listening on (\S+) \(store (.+)\)\n/.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`db-manager exited (${code}) before listening: ${stderr}`)));
+  });
+  expect(stdout).toContain(`(store ${db})`);
+  return { address, kill: () => server.kill('SIGTERM'), exited };
+}
+
 describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-manager', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'katib-pydbm-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,34 +86,9 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-
       'health.proto',
     ]);
 
-    // The db-manager in its own process (the built command), on a free port.
-    const server = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { dbManagerCommand } = await import(${JSON.stringify(COMMAND_MODULE)});
-         process.exitCode = await dbManagerCommand({ port: '0', db: ${JSON.stringify(db)} });`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+    const server = await startDbManager(db);
     try {
-      const address = await new Promise<string>((resolve, reject) => {
-        server.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
-          const m = /db-manager listening on (\S+) \(store (.+)\)\n/.exec(stdout);
-          if (m) resolve(m[1]!);
-        });
-        void exited.then((code) =>
-          reject(new Error(`db-manager exited (${code}) before listening: ${stderr}`)),
-        );
-      });
-      expect(stdout).toContain(`(store ${db})`);
-
+      const address = server.address;
       const { stdout: json } = await run(PYTHON, [CLIENT, generated, address], {
         env: { ...process.env, KATIB_TRIAL_NAME: trial },
       });
@@ -120,9 +125,9 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-
       expect(out.bad_time_error.details).toContain('start_time');
       expect(out.health_after_errors).toBe('SERVING');
     } finally {
-      server.kill('SIGTERM');
+      server.kill();
     }
-    expect(await exited).toBe(0);
+    expect(await server.exited).toBe(0);
 
     // What the engine reads: the same logs, with steps per metric.
     const after = await openStore(db);
@@ -133,6 +138,64 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-
         ['accuracy', '0.875', 1],
         ['loss', '0.125', 2],
         ['lr', '1e-05', 1],
+      ]);
+    } finally {
+      await after.close();
+    }
+  });
+  it("katib-ts's own Python helper (grpcio only, no stubs) reports for KATIB_TRIAL_NAME, with clear errors", async () => {
+    const db = path.join(dir, 'helper.db');
+    const trial = 'pyhelper-xyz';
+    const store = await openStore(db);
+    await store.transaction(async (tx) => {
+      await tx.createExperiment(experimentFixture('pyhelper'));
+      await tx.createTrial(trialFixture('pyhelper', trial, 'Running'));
+    });
+    await store.close();
+    const server = await startDbManager(db);
+    const script = `
+import json, sys
+from katib_ts import report_metrics, ReportMetricsError
+report_metrics({"loss": 0.5, "accuracy": 0.75})
+report_metrics({"loss": 0.25})
+errors = {}
+for key, call in {
+    "nan": lambda: report_metrics({"loss": float("nan")}),
+    "text": lambda: report_metrics({"loss": "high"}),
+    "empty": lambda: report_metrics({}),
+    "unknown_trial": lambda: report_metrics({"loss": 1}, trial_name="nobody"),
+}.items():
+    try:
+        call()
+    except ReportMetricsError as e:
+        errors[key] = str(e)
+print(json.dumps(errors))
+`;
+    try {
+      const { stdout } = await run(PYTHON, ['-c', script], {
+        env: {
+          ...process.env,
+          PYTHONPATH: path.join(ROOT, 'sdk', 'python'),
+          KATIB_TRIAL_NAME: trial,
+          KATIB_DB_MANAGER_ADDRESS: server.address,
+        },
+      });
+      const errors = JSON.parse(stdout);
+      expect(errors.nan).toBe('metrics.loss: must be a finite number, got nan');
+      expect(errors.text).toBe("metrics.loss: must be a number, got 'high'");
+      expect(errors.empty).toBe('metrics: report at least one metric');
+      expect(errors.unknown_trial).toMatch(/^ReportObservationLog to \S+ failed: NOT_FOUND: .*nobody/);
+    } finally {
+      server.kill();
+    }
+    expect(await server.exited).toBe(0);
+    const after = await openStore(db);
+    try {
+      const logs = await after.read.getObservationLog(trial);
+      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
+        ['loss', '0.5', 1],
+        ['accuracy', '0.75', 1],
+        ['loss', '0.25', 2],
       ]);
     } finally {
       await after.close();
