@@ -69,6 +69,11 @@ export interface PolicyResult {
   /** The new policy state, to be saved with the trials created from `suggestions`. */
   readonly state: PolicyState;
   readonly source: DesignerSource;
+  /**
+   * Set when fewer suggestions than asked came back: `true` when the designer will never suggest
+   * again, `false` when it waits for active trials (see `Designer.exhausted`).
+   */
+  readonly exhausted?: boolean;
 }
 
 /** Options of {@link DesignerPolicy}. */
@@ -242,7 +247,13 @@ export class DesignerPolicy {
         this.cache.delete(oldest);
       }
     }
-    return { suggestions, state, source };
+    const short = suggestions.length < req.count;
+    return {
+      suggestions,
+      state,
+      source,
+      ...(short ? { exhausted: designer.exhausted ? designer.exhausted() : true } : {}),
+    };
   }
 
   /** Drops the cached designer of one experiment (e.g. when it is deleted). */

@@ -76,9 +76,18 @@ export interface Designer {
   update(delta: TrialDelta): void;
   /**
    * Up to `count` assignments inside the space, distinct from each other and from the active
-   * trials when the space allows. Fewer than `count` only when the space is exhausted (grid).
+   * trials when the space allows. Fewer than `count` when the space is exhausted (grid), or —
+   * for designers that implement {@link Designer.exhausted} — while the designer waits for active
+   * trials to finish (a hyperband rung, a pbt generation).
    */
   suggest(count: number): readonly Suggestion[];
+  /**
+   * After a `suggest` that returned fewer than asked: `true` when the designer will never
+   * suggest again (the experiment ends with ExperimentSuggestionEndReached once its trials
+   * finish), `false` when it only waits for active trials and will suggest more once they
+   * complete. Designers without this method are exhausted whenever they answer short.
+   */
+  exhausted?(): boolean;
 }
 
 /**

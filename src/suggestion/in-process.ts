@@ -183,7 +183,11 @@ export class InProcessSuggestionService implements SuggestionService {
       seed,
       designer: result.state,
     };
-    return { assignments, state };
+    return {
+      assignments,
+      state,
+      ...(result.exhausted !== undefined ? { exhausted: result.exhausted } : {}),
+    };
   }
 }
 

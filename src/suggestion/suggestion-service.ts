@@ -36,10 +36,17 @@ export interface SuggestedTrial {
 /** Katib's GetSuggestionsReply, in domain types. */
 export interface GetSuggestionsReply {
   /**
-   * Exactly `currentRequestNumber` assignments, or fewer only when the search space is exhausted
-   * (then the controller ends the experiment with ExperimentSuggestionEndReached once idle).
+   * Exactly `currentRequestNumber` assignments, or fewer when the search space is exhausted
+   * (then the controller ends the experiment with ExperimentSuggestionEndReached once idle) or
+   * the algorithm waits for running trials (a hyperband rung, a pbt generation).
    */
   readonly assignments: readonly SuggestedTrial[];
+  /**
+   * For a short reply: `true` when the algorithm has nothing more to suggest, `false` when it
+   * waits for running trials. Undefined when the transport cannot tell (Katib's gRPC reply has no
+   * such field): the controller then reads a short reply as exhausted only when no trial is active.
+   */
+  readonly exhausted?: boolean;
   /** Settings to merge into the state's `algorithmSettings` (Katib's reply `algorithm`). */
   readonly algorithmSettings?: readonly AlgorithmSetting[];
   /** New durable state (in-process transport). */

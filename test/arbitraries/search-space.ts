@@ -208,11 +208,12 @@ export function trialView(
   parameterAssignments: readonly { readonly name: string; readonly value: string }[],
   phase: TrialPhase,
   loss?: number,
+  labels: Readonly<Record<string, string>> = {},
 ): TrialView {
   return {
     name,
     parameterAssignments,
-    labels: {},
+    labels,
     phase,
     ...(loss !== undefined
       ? {
