@@ -1,16 +1,14 @@
 #!/usr/bin/env node
-// `npm run bench`: runs every benchmark against its peer in the same run and rewrites
-// bench/RESULTS.md. Benchmarks never run in the test suite.
+// `npm run bench`: runs the throughput and gRPC-latency benchmarks against their peers in the same
+// run and rewrites their sections of bench/RESULTS.md (other sections are left as they are; see
+// bench/results-file.js). Benchmarks never run in the test suite.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { grpcLatency } from './grpc-latency.js';
+import { withRecordedLine, writeSection } from './results-file.js';
 import { throughput } from './throughput.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const PY = '/usr/bin/python3';
+const COMMAND = 'npm run bench';
 
 function peerAvailable() {
   try {
@@ -21,20 +19,15 @@ function peerAvailable() {
   }
 }
 
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const date = new Date().toISOString().slice(0, 10);
-const sections = [];
 const hasPeer = peerAvailable();
-if (!hasPeer) console.error(`note: Optuna is not importable by ${PY}; install python3-optuna (apt) to compare`);
-sections.push(await throughput({ py: PY, hasPeer }));
-sections.push(await grpcLatency());
-
-const md = `# Benchmark results
-
-Recorded by \`npm run bench\` on ${date}; machine: ${machine}.
-Peers run in the same session (Optuna from Debian's python3-optuna, ${PY}).
-
-${sections.join('\n\n')}
-`;
-writeFileSync(path.join(here, 'RESULTS.md'), md);
-console.log(md);
+if (!hasPeer)
+  console.error(`note: Optuna is not importable by ${PY}; install python3-optuna (apt) to compare`);
+const sections = [
+  ['throughput', await throughput({ py: PY, hasPeer })],
+  ['grpcLatency', await grpcLatency()],
+];
+for (const [name, md] of sections) {
+  const text = withRecordedLine(md, COMMAND);
+  writeSection(name, text);
+  console.log(`${text}\n`);
+}
