@@ -1,0 +1,181 @@
+/**
+ * The observations TPE learns from, kept across calls: one row of TPE coordinates and one loss per
+ * observed trial, in the order the trials arrived, plus a ranking by loss maintained by insertion
+ * (so a call at 2000 trials does not re-sort them). The good/bad split of a suggestion is the head
+ * of the ranking; ties in loss go to the older trial, so the split is one total order whatever the
+ * route the history took (one call, many calls, a restored dump).
+ */
+
+/** A split of the observations: row indices of the "below" (good) and "above" groups, oldest first. */
+export interface ObservationSplit {
+  readonly below: Uint32Array;
+  readonly above: Uint32Array;
+}
+
+/** Observed trials as rows of TPE coordinates with their losses. */
+export class ObservationHistory {
+  private rows: Float64Array;
+  private lossValues: Float64Array;
+  private ranking: Uint32Array;
+  /** Per dimension, the rows sorted by their coordinate (ties: older first). */
+  private orders: Uint32Array[];
+  private n = 0;
+  private readonly plainRows: number[] = [];
+  private readonly plainLosses: number[] = [];
+
+  /** @param dimensions coordinates per row */
+  constructor(readonly dimensions: number) {
+    this.rows = new Float64Array(Math.max(1, dimensions) * 64);
+    this.lossValues = new Float64Array(64);
+    this.ranking = new Uint32Array(64);
+    this.orders = Array.from({ length: dimensions }, () => new Uint32Array(64));
+  }
+
+  /** Number of observations. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** The loss of row `i`. */
+  loss(i: number): number {
+    return this.lossValues[i]!;
+  }
+
+  /** Coordinate `j` of row `i`. */
+  value(i: number, j: number): number {
+    return this.rows[i * this.dimensions + j]!;
+  }
+
+  /** Appends one observation (the newest); `loss` must not be NaN. */
+  add(row: ArrayLike<number>, loss: number): void {
+    if (this.n === this.lossValues.length) this.grow();
+    const d = this.dimensions;
+    for (let j = 0; j < d; j++) {
+      this.rows[this.n * d + j] = row[j]!;
+      this.plainRows.push(row[j]!);
+    }
+    this.lossValues[this.n] = loss;
+    this.plainLosses.push(loss);
+    // Insert after every row whose loss is <= loss (older rows win ties).
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.lossValues[this.ranking[mid]!]! <= loss) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ranking.copyWithin(lo + 1, lo, this.n);
+    this.ranking[lo] = this.n;
+    for (let j = 0; j < d; j++) {
+      const order = this.orders[j]!;
+      const v = row[j]!;
+      lo = 0;
+      hi = this.n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.rows[order[mid]! * d + j]! <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      order.copyWithin(lo + 1, lo, this.n);
+      order[lo] = this.n;
+    }
+    this.n++;
+  }
+
+  /** The rows sorted by coordinate `j` (a view; valid until the next `add`). */
+  sortedRows(j: number): Uint32Array {
+    return this.orders[j]!.subarray(0, this.n);
+  }
+
+  /** The `nBelow` best rows and the rest, each oldest first. */
+  split(nBelow: number): ObservationSplit {
+    const nb = Math.min(Math.max(0, nBelow), this.n);
+    const isBelow = new Uint8Array(this.n);
+    for (let r = 0; r < nb; r++) isBelow[this.ranking[r]!] = 1;
+    const below = new Uint32Array(nb);
+    const above = new Uint32Array(this.n - nb);
+    let b = 0;
+    let a = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (isBelow[i] === 1) below[b++] = i;
+      else above[a++] = i;
+    }
+    return { below, above };
+  }
+
+  /** For a group of rows (in kernel order), each row's kernel index; −1 for rows outside the group. */
+  kernelIndices(group: Uint32Array): Int32Array {
+    const out = new Int32Array(this.n).fill(-1);
+    for (let r = 0; r < group.length; r++) out[group[r]!] = r;
+    return out;
+  }
+
+  /**
+   * A group's kernels sorted by coordinate `j`, without sorting: the history's rows already sorted
+   * by `j` that belong to the group (`kernelOfRow`), merged with the group's extra points, rows
+   * `first…count−1` of `points` (row-major, `dimensions` wide: the liars), which are few.
+   */
+  groupOrder(
+    j: number,
+    kernelOfRow: Int32Array,
+    points: Float64Array,
+    first: number,
+    count: number,
+  ): Uint32Array {
+    const d = this.dimensions;
+    const extra = Array.from({ length: count - first }, (_, t) => first + t);
+    extra.sort((a, b) => points[a * d + j]! - points[b * d + j]! || a - b);
+    const out = new Uint32Array(count);
+    let p = 0;
+    let q = 0;
+    const order = this.orders[j]!;
+    for (let r = 0; r < this.n; r++) {
+      const row = order[r]!;
+      const kernel = kernelOfRow[row]!;
+      if (kernel < 0) continue;
+      const v = this.rows[row * d + j]!;
+      while (q < extra.length && points[extra[q]! * d + j]! < v) out[p++] = extra[q++]!;
+      out[p++] = kernel;
+    }
+    while (q < extra.length) out[p++] = extra[q++]!;
+    return out;
+  }
+
+  /** Copies the given rows, in order, into a fresh row-major array with `extra` spare rows at the end. */
+  gather(indices: Uint32Array, extra: number): Float64Array {
+    const d = this.dimensions;
+    const out = new Float64Array((indices.length + extra) * d);
+    for (let r = 0; r < indices.length; r++) {
+      const i = indices[r]!;
+      out.set(this.rows.subarray(i * d, i * d + d), r * d);
+    }
+    return out;
+  }
+
+  /**
+   * The rows as one flat list and the losses, as fresh arrays (JSON-safe except non-finite
+   * losses; see the designer's dump). Plain copies are kept alongside the typed arrays, because
+   * copying a plain array is many times faster than converting a typed one at every call.
+   */
+  toJSON(): { readonly rows: number[]; readonly losses: number[] } {
+    return { rows: this.plainRows.slice(), losses: this.plainLosses.slice() };
+  }
+
+  private grow(): void {
+    const cap = this.lossValues.length * 2;
+    const rows = new Float64Array(Math.max(1, this.dimensions) * cap);
+    rows.set(this.rows);
+    const losses = new Float64Array(cap);
+    losses.set(this.lossValues);
+    const ranking = new Uint32Array(cap);
+    ranking.set(this.ranking);
+    this.rows = rows;
+    this.lossValues = losses;
+    this.ranking = ranking;
+    this.orders = this.orders.map((o) => {
+      const grown = new Uint32Array(cap);
+      grown.set(o);
+      return grown;
+    });
+  }
+}

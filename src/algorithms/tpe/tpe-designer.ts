@@ -1,0 +1,253 @@
+/**
+ * The TPE designer behind `tpe` and `multivariate-tpe`: Bergstra et al., "Algorithms for
+ * Hyper-Parameter Optimization", NeurIPS 2011 (https://papers.nips.cc/paper/4443), and, for the
+ * joint variant, Falkner et al., "BOHB: Robust and Efficient Hyperparameter Optimization at Scale",
+ * ICML 2018 (https://arxiv.org/abs/1807.01774), with Optuna 3.x's `TPESampler` defaults.
+ *
+ * Per suggestion, after `n_startup_trials` observed trials:
+ * 1. split the n observed trials by loss: the best `γ(n)` form the "below" group, the rest (and
+ *    every running trial and every earlier suggestion of the batch, as a constant liar) the
+ *    "above" group — Optuna's `constant_liar=True`, which gives running trials the worst loss;
+ * 2. fit a Parzen estimator l(x) to "below" and g(x) to "above" ({@link ParzenEstimator});
+ * 3. draw `n_ei_candidates` points from l and keep the one maximising log l(x) − log g(x), which
+ *    maximises expected improvement (Bergstra 2011, eq. 4) — per parameter for `tpe`
+ *    (independent sampling), for the whole point for `multivariate-tpe`.
+ *
+ * Observed trials are those Katib's services learn from: Succeeded or EarlyStopped with a value.
+ * Failed and killed trials teach nothing but their points are never suggested again. The random
+ * stream of the i-th suggestion of a call is `Rng.derive(seed, name, suggestionCount + i)`, and the
+ * designer keeps only exact data (coordinates and losses), so a cached, a restored and a rebuilt
+ * designer give identical suggestions.
+ */
+import type { Assignment, SearchSpace } from '../../api/search-space.js';
+import type { ObjectiveSpec } from '../../api/experiment.js';
+import { productSpace, type ProductSpace } from '../codec/product-space.js';
+import { isObserved, lossOf, type StatefulDesigner, type Suggestion, type TrialDelta } from '../designer.js';
+import { assignmentKey } from '../random/index.js';
+import { Rng } from '../rng.js';
+import { drawDistinct, isTaken, type TakenPoints } from './distinct-draw.js';
+import { ObservationHistory } from './observation-history.js';
+import {
+  ParzenEstimator,
+  type BandwidthRule,
+  type KernelScore,
+  type ParzenOptions,
+} from './parzen-estimator.js';
+import { createTpeSpace, type TpeSpace } from './tpe-space.js';
+
+/** Optuna's default split: `min(⌈0.1·n⌉, 25)` observations form the "below" group. */
+export function optunaGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** hyperopt's split for a given `gamma`: `min(⌈γ·√n⌉, 25)` (hyperopt's `linear_forgetting` cap). */
+export function hyperoptGamma(gamma: number): (n: number) => number {
+  return (n) => Math.min(Math.ceil(gamma * Math.sqrt(n)), 25);
+}
+
+/** Everything that shapes a TPE designer. */
+export interface TpeOptions {
+  /** Algorithm name: names the random streams (`tpe`, `multivariate-tpe`). */
+  readonly name: string;
+  /** Joint (product-kernel) density and candidates, with Scott's bandwidth. */
+  readonly multivariate: boolean;
+  readonly nStartupTrials: number;
+  /** Candidates per suggestion; 0 means a single draw from l(x). */
+  readonly nEiCandidates: number;
+  readonly priorWeight: number;
+  /** Size of the "below" group for n observations. */
+  readonly gamma: (n: number) => number;
+  /** How continuous kernels are scored (see {@link ParzenOptions.kernelScore}). @default 'shape' */
+  readonly kernelScore?: KernelScore;
+}
+
+/** Rounds of fresh candidates before a suggestion falls back to a distinct random draw. */
+const CANDIDATE_ROUNDS = 4;
+
+/** The dump format of {@link TpeDesigner}. */
+interface TpeDump {
+  readonly format: 'tpe/v1';
+  readonly rows: readonly number[];
+  /** Losses; non-finite ones as strings (`'Infinity'`, `'-Infinity'`). */
+  readonly losses: readonly (number | string)[];
+  readonly completed: readonly string[];
+}
+
+/** The TPE designer (see the module comment). */
+export class TpeDesigner implements StatefulDesigner {
+  private readonly tpe: TpeSpace;
+  private readonly product: ProductSpace;
+  private readonly history: ObservationHistory;
+  private readonly completedKeys = new Set<string>();
+  /** {@link completedKeys} in arrival order, for the dump. */
+  private readonly completedList: string[] = [];
+  private activeKeys = new Set<string>();
+  private activeRows = new Float64Array(0);
+  private activeCount = 0;
+  private suggestionCount = 0;
+  private readonly bandwidth: BandwidthRule;
+
+  constructor(
+    private readonly space: SearchSpace,
+    private readonly objective: ObjectiveSpec,
+    private readonly seed: number,
+    private readonly options: TpeOptions,
+  ) {
+    this.tpe = createTpeSpace(space);
+    this.product = productSpace(space, { distinct: true });
+    this.history = new ObservationHistory(this.tpe.dimensions.length);
+    this.bandwidth = options.multivariate ? 'scott' : 'neighbours';
+  }
+
+  /** Restores a designer from {@link TpeDesigner.dump}; `undefined` when the dump does not fit. */
+  static restore(
+    space: SearchSpace,
+    objective: ObjectiveSpec,
+    seed: number,
+    options: TpeOptions,
+    dump: unknown,
+  ): TpeDesigner | undefined {
+    if (typeof dump !== 'object' || dump === null) return undefined;
+    const d = dump as Partial<TpeDump>;
+    if (
+      d.format !== 'tpe/v1' ||
+      !Array.isArray(d.rows) ||
+      !Array.isArray(d.losses) ||
+      !Array.isArray(d.completed)
+    )
+      return undefined;
+    const designer = new TpeDesigner(space, objective, seed, options);
+    const dims = designer.tpe.dimensions.length;
+    if (d.rows.length !== d.losses.length * dims) return undefined;
+    const rows = Float64Array.from(d.rows.map(Number));
+    for (let i = 0; i < d.losses.length; i++) {
+      const loss = Number(d.losses[i]);
+      if (Number.isNaN(loss)) return undefined;
+      designer.history.add(rows.subarray(i * dims, i * dims + dims), loss);
+    }
+    for (const k of d.completed) if (typeof k === 'string') designer.remember(k);
+    return designer;
+  }
+
+  update(delta: TrialDelta): void {
+    for (const t of delta.completed) {
+      this.remember(assignmentKey(this.space, t.assignment));
+      if (!isObserved(t)) continue;
+      const loss = lossOf(t.objective, this.objective.type);
+      if (Number.isNaN(loss)) continue;
+      this.history.add(this.tpe.encode(t.assignment), loss);
+    }
+    const dims = this.tpe.dimensions.length;
+    this.activeKeys = new Set(delta.active.map((t) => assignmentKey(this.space, t.assignment)));
+    this.activeCount = delta.active.length;
+    this.activeRows = new Float64Array(this.activeCount * dims);
+    delta.active.forEach((t, i) => this.tpe.encode(t.assignment, this.activeRows, i * dims));
+    this.suggestionCount = delta.suggestionCount;
+  }
+
+  suggest(count: number): readonly Suggestion[] {
+    const dims = this.tpe.dimensions.length;
+    const batch = new Set<string>();
+    const batchRows = new Float64Array(Math.max(0, count) * dims);
+    const out: Suggestion[] = [];
+    const taken: TakenPoints = { batch, active: this.activeKeys, completed: this.completedKeys };
+    for (let i = 0; i < count; i++) {
+      // A batch larger than a finite space covers it round after round.
+      if (this.product.enumerable && batch.size >= this.product.size) batch.clear();
+      const rng = Rng.derive(this.seed, this.options.name, this.suggestionCount + i);
+      const assignment =
+        this.history.size < this.options.nStartupTrials
+          ? drawDistinct(this.space, this.tpe.codec, this.product, rng, taken)
+          : this.modelDraw(rng, taken, batchRows, i);
+      batch.add(assignmentKey(this.space, assignment));
+      this.tpe.encode(assignment, batchRows, i * dims);
+      out.push({ assignment });
+    }
+    return out;
+  }
+
+  dump(): TpeDump {
+    const { rows, losses } = this.history.toJSON();
+    return {
+      format: 'tpe/v1',
+      rows,
+      losses: losses.map((l) => (Number.isFinite(l) ? l : String(l))),
+      completed: this.completedList.slice(),
+    };
+  }
+
+  /** Marks an assignment key as taken by a completed trial. */
+  private remember(key: string): void {
+    if (this.completedKeys.has(key)) return;
+    this.completedKeys.add(key);
+    this.completedList.push(key);
+  }
+
+  /** One suggestion from the Parzen estimators, with `liars` earlier suggestions of the batch. */
+  private modelDraw(rng: Rng, taken: TakenPoints, batchRows: Float64Array, liars: number): Assignment {
+    const dims = this.tpe.dimensions.length;
+    const n = this.history.size;
+    const { below, above } = this.history.split(Math.min(this.options.gamma(n), n));
+    const options: ParzenOptions = {
+      priorWeight: this.options.priorWeight,
+      bandwidth: this.bandwidth,
+      kernelScore: this.options.kernelScore ?? 'shape',
+    };
+    const lower = new ParzenEstimator(
+      this.tpe.dimensions,
+      this.history.gather(below, 0),
+      below.length,
+      options,
+    );
+    // Constant liar: running trials and this batch's earlier suggestions join the bad group, newest.
+    const abovePoints = this.history.gather(above, this.activeCount + liars);
+    abovePoints.set(this.activeRows, above.length * dims);
+    abovePoints.set(batchRows.subarray(0, liars * dims), (above.length + this.activeCount) * dims);
+    const nAbove = above.length + this.activeCount + liars;
+    const kernelOfRow = this.history.kernelIndices(above);
+    const upper = new ParzenEstimator(this.tpe.dimensions, abovePoints, nAbove, options, (j) =>
+      this.history.groupOrder(j, kernelOfRow, abovePoints, above.length, nAbove),
+    );
+
+    const m = Math.max(1, this.options.nEiCandidates);
+    const candidates = new Float64Array(m * dims);
+    const scoreLower = new Float64Array(m);
+    const scoreUpper = new Float64Array(m);
+    const acc = new Float64Array(Math.max(lower.size, upper.size));
+    const chosen = new Float64Array(dims);
+    for (let round = 0; round < CANDIDATE_ROUNDS; round++) {
+      lower.sample(rng, m, this.options.multivariate, candidates);
+      if (this.options.multivariate) {
+        lower.jointLogPdf(candidates, m, scoreLower, acc);
+        upper.jointLogPdf(candidates, m, scoreUpper, acc);
+        const order = rankByScore(scoreLower, scoreUpper, m);
+        for (const c of order) {
+          const a = this.tpe.decode(candidates, c * dims);
+          if (!isTaken(taken, assignmentKey(this.space, a))) return a;
+        }
+      } else {
+        for (let j = 0; j < dims; j++) {
+          lower.logPdfOf(j, candidates, dims, m, scoreLower, acc);
+          upper.logPdfOf(j, candidates, dims, m, scoreUpper, acc);
+          const best = rankByScore(scoreLower, scoreUpper, m)[0] ?? 0;
+          chosen[j] = candidates[best * dims + j]!;
+        }
+        const a = this.tpe.decode(chosen);
+        if (!isTaken(taken, assignmentKey(this.space, a))) return a;
+      }
+    }
+    return drawDistinct(this.space, this.tpe.codec, this.product, rng, taken);
+  }
+}
+
+/** Candidate indices by log l − log g, best first (ties: lower index first). */
+function rankByScore(lower: Float64Array, upper: Float64Array, m: number): number[] {
+  const score = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    const s = lower[c]! - upper[c]!;
+    score[c] = Number.isNaN(s) ? -Infinity : s;
+  }
+  const order = Array.from({ length: m }, (_, c) => c);
+  order.sort((x, y) => score[y]! - score[x]! || x - y);
+  return order;
+}

@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SearchSpace } from '../../src/api/search-space.js';
+import { Rng } from '../../src/algorithms/rng.js';
+import {
+  createTpeSpace,
+  hyperoptGamma,
+  logNormalMass,
+  neighbourBandwidths,
+  normalCdf,
+  normalQuantile,
+  observationWeights,
+  optunaGamma,
+  ObservationHistory,
+  ParzenEstimator,
+  type ParzenOptions,
+} from '../../src/algorithms/tpe/index.js';
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const unit: SearchSpace = [{ type: 'double', name: 'x', min: 0, max: 1, distribution: 'uniform' }];
+
+describe('Gaussian helpers', () => {
+  it('match reference values of Φ, Φ⁻¹ and the log mass (scipy.stats.norm)', () => {
+    // erfc's fractional error is below 1.2e-7; Acklam's quantile's below 1.2e-9.
+    expect(normalCdf(1)).toBeCloseTo(0.8413447460685429, 7);
+    expect(normalCdf(-3) / 0.0013498980316300933).toBeCloseTo(1, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 8);
+    expect(normalQuantile(1e-10)).toBeCloseTo(-6.361340902404056, 7);
+    expect(logNormalMass(-0.2, 0.3)).toBeCloseTo(-1.6236832388683202, 6);
+    expect(logNormalMass(5, 6)).toBeCloseTo(-15.068446096529454, 5);
+    // Far tails stay finite where Φ itself underflows (scipy: logcdf(-40) = -804.6084420137539).
+    expect(logNormalMass(-41, -40)).toBeCloseTo(-804.6084420137539, 4);
+    expect(logNormalMass(40, Infinity)).toBeCloseTo(-804.6084420137539, 4);
+    expect(logNormalMass(1, 1)).toBe(-Infinity);
+  });
+
+  it('inverts Φ', () => {
+    for (const p of [1e-6, 0.01, 0.3, 0.5, 0.77, 0.99, 1 - 1e-6])
+      expect(normalCdf(normalQuantile(p)) / p).toBeCloseTo(1, 5);
+  });
+});
+
+describe('TPE split and weights', () => {
+  it("Optuna's gamma: min(ceil(0.1 n), 25)", () => {
+    const cases: [number, number][] = [
+      [1, 1],
+      [10, 1],
+      [11, 2],
+      [100, 10],
+      [241, 25],
+      [1000, 25],
+    ];
+    for (const [n, below] of cases) expect(optunaGamma(n)).toBe(below);
+  });
+
+  it("hyperopt's gamma: min(ceil(gamma sqrt(n)), 25)", () => {
+    const g = hyperoptGamma(0.25);
+    expect([g(1), g(16), g(17), g(100), g(10000), g(100000)]).toEqual([1, 1, 2, 3, 25, 25]);
+  });
+
+  it('weights: ones below 25 observations, then a ramp from 1/n for the oldest', () => {
+    expect(Array.from(observationWeights(3))).toEqual([1, 1, 1]);
+    expect(Array.from(observationWeights(25))).toEqual(new Array(25).fill(1));
+    const w = observationWeights(28);
+    expect(w[0]).toBeCloseTo(1 / 28, 15);
+    expect(w[1]).toBeCloseTo((1 / 28 + 1) / 2, 15);
+    expect(w[2]).toBeCloseTo(1, 15);
+    expect(Array.from(w.subarray(3))).toEqual(new Array(25).fill(1));
+  });
+
+  it('splits the best observations from the rest, older first on ties, each group oldest first', () => {
+    const h = new ObservationHistory(1);
+    const losses = [5, 1, 3, 1, 4, 0];
+    losses.forEach((l, i) => h.add([i / 10], l));
+    const { below, above } = h.split(3);
+    expect(Array.from(below)).toEqual([1, 3, 5]);
+    expect(Array.from(above)).toEqual([0, 2, 4]);
+    expect(Array.from(h.split(10).below)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(h.sortedRows(0))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('ObservationHistory.groupOrder', () => {
+  it('sorts a group and its extra points by a coordinate, as a full sort would', () => {
+    const value = fc.integer({ min: 0, max: 20 }).map((k) => k / 4); // repeats on purpose
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(value, value, fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.array(fc.tuple(value, value), { maxLength: 5 }),
+        fc.integer({ min: 0, max: 10 }),
+        (rows, extras, nBelow) => {
+          const h = new ObservationHistory(2);
+          for (const [a, b, loss] of rows) h.add([a, b], loss);
+          const { above } = h.split(nBelow);
+          const points = h.gather(above, extras.length);
+          extras.forEach(([a, b], t) => points.set([a, b], (above.length + t) * 2));
+          const count = above.length + extras.length;
+          for (const j of [0, 1]) {
+            const order = Array.from(h.groupOrder(j, h.kernelIndices(above), points, above.length, count));
+            expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: count }, (_, i) => i));
+            const values = order.map((k) => points[k * 2 + j]!);
+            expect(values).toEqual([...values].sort((x, y) => x - y));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('ParzenEstimator', () => {
+  const tpe = createTpeSpace(unit);
+  const two = new Float64Array([0.2, 0.6]);
+  const density: ParzenOptions = { priorWeight: 1, bandwidth: 'neighbours', kernelScore: 'density' };
+
+  it('gives Bergstra bandwidths: farther neighbour, inner neighbour at the ends, equal centres as one', () => {
+    const mu = new Float64Array([0.2, 0.6, 0.5, 0.6]);
+    const order = Uint32Array.from([0, 2, 1, 3]);
+    const sigma = new Float64Array(4);
+    neighbourBandwidths(mu, order, sigma);
+    expect(Array.from(sigma).map((s) => +s.toFixed(12))).toEqual([0.3, 0.1, 0.3, 0.1]);
+  });
+
+  it('matches a hand computation of the log density for two observations', () => {
+    // Centres 0.2, 0.6 and the prior 0.5: σ(0.2) = 0.3 (inner neighbour), σ(0.6) = 0.1 clipped up
+    // to 1/min(100, 1+3) = 0.25, prior σ = 1; weights 1/3 each. Reference: scipy truncnorm.
+    const pe = new ParzenEstimator(tpe.dimensions, two, 2, density);
+    const xs = new Float64Array([0.4, 0.05, 0.95]);
+    const out = new Float64Array(3);
+    pe.logPdfOf(0, xs, 1, 3, out, new Float64Array(pe.size));
+    expect(out[0]).toBeCloseTo(0.21111027381616976, 6);
+    expect(out[1]).toBeCloseTo(-0.11616486995753764, 6);
+    expect(out[2]).toBeCloseTo(-0.592246565210944, 6);
+    // The joint form of a one-dimensional estimator is the same number.
+    const joint = new Float64Array(3);
+    pe.jointLogPdf(xs, 3, joint, new Float64Array(pe.size));
+    expect(Array.from(joint).map((v) => v.toFixed(12))).toEqual(Array.from(out).map((v) => v.toFixed(12)));
+  });
+
+  it("scores kernels by shape (no 1/σ) by default, Optuna 3.1's numbers", () => {
+    const pe = new ParzenEstimator(tpe.dimensions, two, 2, { priorWeight: 1, bandwidth: 'neighbours' });
+    const out = new Float64Array(3);
+    pe.logPdfOf(0, new Float64Array([0.4, 0.05, 0.95]), 1, 3, out, new Float64Array(pe.size));
+    // scipy: log Σ w σ truncnorm.pdf, plus log √(2π) (our shape leaves out that constant too).
+    expect(out[0]! - LOG_SQRT_2PI).toBeCloseTo(-0.5246129913664733, 6);
+    expect(out[1]! - LOG_SQRT_2PI).toBeCloseTo(-0.7251337331772447, 6);
+    expect(out[2]! - LOG_SQRT_2PI).toBeCloseTo(-0.9809430606476315, 6);
+  });
+
+  it('scores an int by the mass of its cell', () => {
+    // int in [1, 5] → box [0.5, 5.5]; observations 2 and 4, prior at 3 with σ 5; σ 1 clipped to 5/4.
+    const space = createTpeSpace([
+      { type: 'int', name: 'k', min: 1, max: 5, step: 1, distribution: 'uniform' },
+    ]);
+    const pe = new ParzenEstimator(space.dimensions, new Float64Array([2, 4]), 2, density);
+    const out = new Float64Array(3);
+    pe.logPdfOf(0, new Float64Array([1, 3, 5]), 1, 3, out, new Float64Array(pe.size));
+    expect(out[0]).toBeCloseTo(-1.8429113391111636, 6);
+    expect(out[1]).toBeCloseTo(-1.4157569750924122, 6);
+    expect(out[2]).toBeCloseTo(-1.8429113391111631, 6);
+  });
+
+  it('puts prior_weight on every choice of a categorical kernel', () => {
+    // Observations a, c, c; a = 1/(3+1) per choice, +1 on the observed one, rows normalised by
+    // 1.75; the prior kernel is uniform; four kernels of weight 1/4.
+    const space = createTpeSpace([{ type: 'categorical', name: 'c', values: ['a', 'b', 'c'] }]);
+    const pe = new ParzenEstimator(space.dimensions, new Float64Array([0, 2, 2]), 3, density);
+    const out = new Float64Array(3);
+    pe.logPdfOf(0, new Float64Array([0, 1, 2]), 1, 3, out, new Float64Array(pe.size));
+    const hit = 1.25 / 1.75;
+    const miss = 0.25 / 1.75;
+    const expected = [(hit + 2 * miss + 1 / 3) / 4, (3 * miss + 1 / 3) / 4, (miss + 2 * hit + 1 / 3) / 4];
+    out.forEach((v, i) => expect(Math.exp(v)).toBeCloseTo(expected[i]!, 12));
+    expect(expected.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('keeps every sample inside the bounds, with the truncated kernel shape', () => {
+    // One observation at the lower edge: its kernel is cut in half by the bound.
+    const pe = new ParzenEstimator(tpe.dimensions, new Float64Array([0]), 1, {
+      priorWeight: 1e-9,
+      bandwidth: 'neighbours',
+    });
+    const rng = Rng.derive(7, 'test');
+    const n = 4000;
+    const out = new Float64Array(n);
+    pe.sample(rng, n, false, out);
+    let mean = 0;
+    for (const x of out) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1);
+      mean += x / n;
+    }
+    // σ = distance to the prior's centre 0.5; a half-normal N(0, 0.5) cut at 1 (2σ) has mean
+    // σ·(φ(0) − φ(2))/(Φ(2) − 1/2) = 0.5·0.34491/0.47725 ≈ 0.3614; sd of the mean ≈ 0.004 (6σ: 0.025).
+    expect(mean).toBeGreaterThan(0.3614 - 0.025);
+    expect(mean).toBeLessThan(0.3614 + 0.025);
+  });
+
+  it('samples categorical kernels by their probabilities', () => {
+    const space = createTpeSpace([{ type: 'categorical', name: 'c', values: ['a', 'b', 'c'] }]);
+    // One observation (b): kernel b has p(b) = (1 + 1/2)/(1 + 3/2) = 0.6; the prior is uniform.
+    const pe = new ParzenEstimator(space.dimensions, new Float64Array([1]), 1, density);
+    const out = new Float64Array(6000);
+    pe.sample(Rng.derive(3, 'cat'), 6000, true, out);
+    const share = out.filter((v) => v === 1).length / 6000;
+    // Mixture weight 1/2 each: p(b) = (0.6 + 1/3)/2 ≈ 0.4667; sd ≈ 0.0064, 6σ ≈ 0.04.
+    expect(share).toBeGreaterThan(0.4667 - 0.04);
+    expect(share).toBeLessThan(0.4667 + 0.04);
+  });
+});
+
+describe('TPE space', () => {
+  it('models log-scaled parameters on log scale, steps as cells and lists as choices', () => {
+    const space = createTpeSpace([
+      { type: 'double', name: 'lr', min: 1e-4, max: 1e-1, distribution: 'logUniform' },
+      { type: 'discrete', name: 'd', values: [1, 10, 100], labels: ['1', '10', '100'] },
+      { type: 'int', name: 'k', min: 2, max: 8, step: 2, distribution: 'uniform' },
+    ]);
+    const [lr, d, k] = space.dimensions;
+    expect(lr).toMatchObject({ kind: 'numeric', cell: 'density', low: Math.log(1e-4), high: Math.log(1e-1) });
+    expect(d).toMatchObject({ kind: 'categorical', choices: 3 });
+    expect(k).toMatchObject({ kind: 'numeric', cell: 'grid', low: 1, high: 9, halfCell: 1 });
+    const p = space.encode({ lr: 0.01, d: 100, k: 6 });
+    expect(p[0]).toBeCloseTo(Math.log(0.01), 12);
+    expect([p[1], p[2]]).toEqual([2, 6]);
+    const a = space.decode(new Float64Array([Math.log(0.01), 1.4, 6.9]));
+    expect(a).toMatchObject({ d: 10, k: 6 });
+    expect(a['lr']).toBeCloseTo(0.01, 15);
+  });
+});
