@@ -177,21 +177,40 @@ export function compileCodecs(def: protoLoader.PackageDefinition): ReadonlyMap<s
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-/** Short ASCII strings are interned in a small direct-mapped cache keyed by a hash of their bytes. */
-const INTERN_MAX_BYTES = 32;
-const INTERN_SLOTS = 4096;
-const internBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(INTERN_SLOTS);
-const internStrings: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
+/**
+ * ASCII strings are cut from the buffer's text, decoded once per chunk of 2^TEXT_CHUNK_BITS bytes
+ * (one runtime call per chunk instead of one per string; a string kept alive keeps at most its
+ * chunk's text alive).
+ */
+const TEXT_CHUNK_BITS = 16;
 
-class Reader {
+/**
+ * Short ASCII strings are interned in a small direct-mapped cache keyed by a hash of their bytes.
+ * Only strings V8 copies when cutting a substring (under 13 characters) are kept, so the cache
+ * never holds on to a chunk's text.
+ */
+const INTERN_MAX_BYTES = 12;
+const INTERN_SLOTS = 4096;
+const internStrings: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+/**
+ * Reads protobuf wire data: varints, length-delimited fields, strings, doubles. Every read checks
+ * its bounds and throws "invalid protobuf message: truncated or malformed" past them.
+ */
+export class WireReader {
+  /** Offset of the next byte to read. */
   pos = 0;
   /** The same bytes as a Buffer, for its string decoders. */
   private readonly node: Buffer;
+  /** Latin-1 text of each chunk, decoded on first use. */
+  private readonly texts: (string | undefined)[] = [];
 
+  /** A reader of `buf` from offset 0. */
   constructor(readonly buf: Uint8Array) {
     this.node = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
+  /** Throws the "truncated or malformed" error. */
   fail(): never {
     throw new Error('invalid protobuf message: truncated or malformed');
   }
@@ -228,6 +247,33 @@ class Reader {
     return end;
   }
 
+  /**
+   * Like {@link string}, but returns `expected` itself when the bytes spell it and it is ASCII
+   * (e.g. the same field of the previous trial): repeated values come back as one string, cheap
+   * to compare and to use as a key.
+   */
+  stringLike(limit: number, expected: string): string {
+    const n = expected.length;
+    if (n > 0) {
+      const buf = this.buf;
+      const p = this.pos;
+      // A one-byte length: strings under 128 bytes.
+      if (n < 0x80 && buf[p] === n && p + 1 + n <= limit) {
+        let j = 0;
+        for (; j < n; j++) {
+          const c = expected.charCodeAt(j);
+          if (c >= 0x80 || c !== buf[p + 1 + j]) break;
+        }
+        if (j === n) {
+          this.pos = p + 1 + n;
+          return expected;
+        }
+      }
+    }
+    return this.string(limit);
+  }
+
+  /** A length-delimited UTF-8 string ending at or before `limit`. */
   string(limit: number): string {
     const end = this.delimited(limit);
     const buf = this.buf;
@@ -235,38 +281,48 @@ class Reader {
     const len = end - start;
     this.pos = end;
     if (len === 0) return '';
+    let slot = -1;
     if (len <= INTERN_MAX_BYTES) {
-      // Short ASCII strings (parameter and metric names, values, labels, times) repeat from trial
-      // to trial: decode each once and hand out the same string (less work, less garbage).
-      // The slot comes from the length and four bytes; a hit is confirmed byte by byte (cached
-      // entries are ASCII, so a confirmed hit is ASCII too).
-      const last = end - 1;
-      const slot =
+      // Short strings (parameter and metric names, categorical values) repeat from trial to
+      // trial: hand out the same string each time, so later comparisons and map lookups are
+      // cheap. The slot comes from the length and three bytes; a hit is confirmed byte by byte
+      // against the cached string (cached entries are ASCII, so a hit is ASCII too).
+      slot =
         (Math.imul(
           Math.imul(Math.imul(len, 31) + (buf[start] as number), 31) + (buf[start + (len >> 1)] as number),
           31,
         ) +
-          (buf[last] as number) * 7 +
-          (buf[last - (len >> 2)] as number)) &
+          (buf[end - 1] as number)) &
         (INTERN_SLOTS - 1);
-      const cached = internBytes[slot];
-      if (cached?.length === len) {
+      const cached = internStrings[slot] as string;
+      if (cached.length === len) {
         let j = 0;
-        while (j < len && cached[j] === buf[start + j]) j++;
-        if (j === len) return internStrings[slot] as string;
-      }
-      let i = start;
-      while (i < end && (buf[i] as number) < 0x80) i++;
-      if (i === end) {
-        const str = this.node.toString('latin1', start, end);
-        internBytes[slot] = buf.slice(start, end);
-        internStrings[slot] = str;
-        return str;
+        while (j < len && cached.charCodeAt(j) === buf[start + j]) j++;
+        if (j === len) return cached;
       }
     }
-    return this.node.toString('utf8', start, end);
+    let i = start;
+    while (i < end && (buf[i] as number) < 0x80) i++;
+    if (i !== end) return this.node.toString('utf8', start, end);
+    // ASCII: a substring of the chunk's text, made by V8 without a call into the runtime (short
+    // ones are copies, longer ones share the chunk's characters).
+    const chunk = start >>> TEXT_CHUNK_BITS;
+    let str: string;
+    if ((end - 1) >>> TEXT_CHUNK_BITS !== chunk) str = this.node.toString('latin1', start, end);
+    else {
+      const base = chunk << TEXT_CHUNK_BITS;
+      const text = (this.texts[chunk] ??= this.node.toString(
+        'latin1',
+        base,
+        Math.min(buf.length, base + (1 << TEXT_CHUNK_BITS)),
+      ));
+      str = text.substring(start - base, end - base);
+    }
+    if (slot >= 0) internStrings[slot] = str;
+    return str;
   }
 
+  /** A little-endian 64-bit float. */
   double(): number {
     if (this.pos + 8 > this.buf.length) this.fail();
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
@@ -274,6 +330,7 @@ class Reader {
     return v;
   }
 
+  /** A little-endian 32-bit float. */
   float(): number {
     if (this.pos + 4 > this.buf.length) this.fail();
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getFloat32(0, true);
@@ -281,6 +338,7 @@ class Reader {
     return v;
   }
 
+  /** Skips one field's value of `wireType` (0, 1, 2 or 5; others are malformed). */
   skip(wireType: number, limit: number): void {
     switch (wireType) {
       case 0:
@@ -330,7 +388,7 @@ function defaultOf(f: FieldCodec): unknown {
   }
 }
 
-function readScalar(f: FieldCodec, r: Reader, limit: number): unknown {
+function readScalar(f: FieldCodec, r: WireReader, limit: number): unknown {
   switch (f.kind) {
     case 'string':
       return r.string(limit);
@@ -360,7 +418,7 @@ function setKey(obj: Rec, key: string, value: unknown): void {
 }
 
 /** Reads one map entry into `target` (the map field's object). */
-function readMapEntry(f: FieldCodec, target: Rec, r: Reader, end: number): void {
+function readMapEntry(f: FieldCodec, target: Rec, r: WireReader, end: number): void {
   const e = r.delimited(end);
   const vf = f.mapValue as FieldCodec;
   let key = '';
@@ -377,14 +435,14 @@ function readMapEntry(f: FieldCodec, target: Rec, r: Reader, end: number): void 
 }
 
 /** Reads packed numbers into `list`. */
-function readPacked(f: FieldCodec, list: unknown[], r: Reader, end: number): void {
+function readPacked(f: FieldCodec, list: unknown[], r: WireReader, end: number): void {
   const e = r.delimited(end);
   while (r.pos < e) list.push(readScalar(f, r, e));
   if (r.pos !== e) r.fail();
 }
 
-type DecodeFn = (r: Reader, end: number) => Rec;
-type EncodeFn = (o: Rec, w: Writer) => void;
+type DecodeFn = (r: WireReader, end: number) => Rec;
+type EncodeFn = (o: Rec, w: WireWriter) => void;
 
 /** The generated coder of one message type (filled in after generation, so types may recurse). */
 interface Compiled {
@@ -546,7 +604,7 @@ function wrongShape(f: FieldCodec, what: string): never {
  * @throws Error when the bytes are truncated or malformed.
  */
 export function decodeMessage(m: MessageCodec, bytes: Uint8Array): Rec {
-  return coderOf(m).decode(new Reader(bytes), bytes.length);
+  return coderOf(m).decode(new WireReader(bytes), bytes.length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,14 +615,23 @@ function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
-class Writer {
+/**
+ * Writes protobuf wire data into a growing buffer. Nested messages: `const b = w.begin()`, write
+ * the fields, `w.end(b)` (the length is filled in, shifting the body when it needs more than one
+ * byte). The bytes written are `buf.subarray(0, pos)`.
+ */
+export class WireWriter {
+  /** The buffer (replaced by a bigger one as it fills). */
   buf: Buffer;
+  /** Bytes written so far. */
   pos = 0;
 
+  /** A writer with `size` bytes of initial room. */
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
+  /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
@@ -603,6 +670,7 @@ class Writer {
     buf[this.pos++] = 0x01;
   }
 
+  /** A field tag. */
   tag(field: number, wireType: number): void {
     this.varint(((field << 3) | wireType) >>> 0);
   }
@@ -633,8 +701,34 @@ class Writer {
     this.buf[p] = x;
   }
 
+  /** Raw bytes, as they are (an already encoded message body). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A length-delimited UTF-8 string (lone surrogates as U+FFFD). */
   string(s: string): void {
-    this.ensure(5 + s.length * 3);
+    const n = s.length;
+    if (n < 0x80) {
+      // Short ASCII, the usual case: the length is the character count, one byte up front.
+      this.ensure(1 + n);
+      const buf = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = p;
+        return;
+      }
+    }
+    this.ensure(5 + n * 3);
     const start = this.begin();
     const buf = this.buf;
     if (s.length < 64) {
@@ -671,12 +765,14 @@ class Writer {
     this.end(start);
   }
 
+  /** A little-endian 64-bit float. */
   double(v: number): void {
     this.ensure(8);
     this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
   }
 
+  /** A little-endian 32-bit float. */
   float(v: number): void {
     this.ensure(4);
     this.buf.writeFloatLE(v, this.pos);
@@ -696,7 +792,7 @@ function enumNumber(f: FieldCodec, v: unknown): number {
  * Writes a scalar; with `withTag`, preceded by its tag and left out when it is the proto3 default
  * of a singular field.
  */
-function writeScalar(f: FieldCodec, v: unknown, w: Writer, withTag: boolean): void {
+function writeScalar(f: FieldCodec, v: unknown, w: WireWriter, withTag: boolean): void {
   switch (f.kind) {
     case 'string': {
       const s = typeof v === 'string' ? v : String(v);
@@ -746,7 +842,7 @@ function writeScalar(f: FieldCodec, v: unknown, w: Writer, withTag: boolean): vo
 }
 
 /** Writes every entry of a `map<string, scalar>` field. */
-function writeMap(f: FieldCodec, map: Rec, w: Writer): void {
+function writeMap(f: FieldCodec, map: Rec, w: WireWriter): void {
   const vf = f.mapValue as FieldCodec;
   const tag = ((f.number << 3) | 2) >>> 0;
   for (const key of Object.keys(map)) {
@@ -769,7 +865,7 @@ export function encodeMessage(m: MessageCodec, obj: unknown): Buffer {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new Error(`codec: ${m.fullName} must be an object`);
   }
-  const w = new Writer(1024);
+  const w = new WireWriter(1024);
   coderOf(m).encode(obj as Rec, w);
   return w.buf.subarray(0, w.pos);
 }

@@ -21,14 +21,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InternalError, SpecError, type Experiment } from '../api/index.js';
-import { fromGrpcError, katibFastServices, loadKatibProto, type ServingStatus } from '../grpc/index.js';
+import { fromGrpcError, loadKatibProto, type ServingStatus } from '../grpc/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../grpc/server.js';
 import { SUGGESTION_HEALTH_SERVICE } from './grpc-server.js';
 import {
   experimentToProto,
   fieldErrorsFromStatusDetails,
   suggestionsReplyFromProto,
-  suggestionsRequestToProto,
 } from './proto-convert.js';
 import type {
   CallOptions,
@@ -36,6 +35,7 @@ import type {
   GetSuggestionsRequest,
   SuggestionService,
 } from './suggestion-service.js';
+import { EncodedSuggestionsRequest, suggestionWireService } from './wire.js';
 
 /** Default deadline of one call: 5 minutes (Katib's fixed 60 s is too short for big models: #1058). */
 export const DEFAULT_SUGGESTION_DEADLINE_MS = 300_000;
@@ -83,9 +83,9 @@ export class GrpcSuggestionService implements SuggestionService {
       'grpc.max_send_message_length': max,
     };
     const { Health } = loadKatibProto();
-    const { Suggestion } = katibFastServices();
     const credentials = grpc.credentials.createInsecure();
-    this.client = new Suggestion.Client(opts.address, credentials, channelOptions);
+    // GetSuggestions requests are written straight from our trials into bytes (see wire.ts).
+    this.client = new (suggestionWireService().Client)(opts.address, credentials, channelOptions);
     this.health = new Health(opts.address, credentials, channelOptions);
   }
 
@@ -102,7 +102,7 @@ export class GrpcSuggestionService implements SuggestionService {
     if (req.currentRequestNumber <= 0) return { assignments: [] };
     let raw: unknown;
     try {
-      raw = await this.invoke(this.client, 'GetSuggestions', suggestionsRequestToProto(req), opts);
+      raw = await this.invoke(this.client, 'GetSuggestions', new EncodedSuggestionsRequest(req), opts);
     } catch (err) {
       throw this.mapError(err, 'GetSuggestions');
     }

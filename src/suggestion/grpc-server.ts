@@ -36,7 +36,6 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   HealthService,
   createGrpcServer,
-  katibFastServices,
   listen,
   shutdownServer,
   unary,
@@ -47,10 +46,10 @@ import {
   experimentFromProto,
   specErrorToProtoPaths,
   suggestionsReplyToProto,
-  suggestionsRequestFromProto,
   type ProtoGetSuggestionsReply,
   type SuggestionRequestLimits,
 } from './proto-convert.js';
+import { suggestionWireService, suggestionsRequestFromWire } from './wire.js';
 
 /** The health-service name Katib's probes and controller ask about. */
 export const SUGGESTION_HEALTH_SERVICE = 'manager.v1beta1.Suggestion';
@@ -156,12 +155,13 @@ export class SuggestionServer {
           : new Error(String(err));
 
     const server = createGrpcServer({ maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-    // Katib's wire format through our codec (proto-loader's costs milliseconds per 1000 trials).
-    server.addService(katibFastServices().Suggestion.definition, {
+    // Katib's wire format through our codec (proto-loader's costs milliseconds per 1000 trials);
+    // GetSuggestions requests are read from the bytes straight into trials (see wire.ts).
+    server.addService(suggestionWireService().definition, {
       GetSuggestions: unary(async (req: unknown, call): Promise<ProtoGetSuggestionsReply> => {
         const started = performance.now();
         try {
-          const request = suggestionsRequestFromProto(req, limits);
+          const request = suggestionsRequestFromWire(req, limits);
           served(request.experiment);
           const reply = await service.getSuggestions(request, { signal: cancelSignal(call) });
           log?.(

@@ -644,6 +644,8 @@ export interface ExperimentFromProtoOptions {
    * @default true
    */
   readonly requireSearchSpace?: boolean;
+  /** Limits on the search space (`maxParameters`). @default DEFAULT_SUGGESTION_LIMITS */
+  readonly limits?: SuggestionRequestLimits;
 }
 
 function readSettings(p: Problems, obj: Rec, key: string, path: Path): AlgorithmSetting[] {
@@ -894,7 +896,13 @@ function readExperiment(
  */
 export function experimentFromProto(msg: unknown, opts: ExperimentFromProtoOptions = {}): Experiment {
   const p = new Problems();
-  const e = readExperiment(p, msg, Path.root(opts.path ?? 'experiment'), opts, DEFAULT_SUGGESTION_LIMITS);
+  const e = readExperiment(
+    p,
+    msg,
+    Path.root(opts.path ?? 'experiment'),
+    opts,
+    opts.limits ?? DEFAULT_SUGGESTION_LIMITS,
+  );
   p.throwIfAny('invalid experiment');
   if (!e)
     throw new SpecError([{ path: opts.path ?? 'experiment', message: 'is not valid' }], 'invalid experiment');
@@ -1092,12 +1100,31 @@ export function trialViewFromProto(msg: unknown, path = 'trial'): TrialView {
   return t;
 }
 
-const KATIB_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+/** True for a time exactly as Katib formats it, `dddd-dd-ddTdd:dd:ddZ` (no regular expression: it runs for every trial). */
+function isKatibTime(t: string): boolean {
+  if (
+    t.length !== 20 ||
+    t.charCodeAt(4) !== 45 || // -
+    t.charCodeAt(7) !== 45 ||
+    t.charCodeAt(10) !== 84 || // T
+    t.charCodeAt(13) !== 58 || // :
+    t.charCodeAt(16) !== 58 ||
+    t.charCodeAt(19) !== 90 // Z
+  )
+    return false;
+  for (const i of KATIB_TIME_DIGITS) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const KATIB_TIME_DIGITS: readonly number[] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** An RFC 3339 time as Katib's controller formats it (`2006-01-02T15:04:05Z`); "" when unset. */
-function katibTime(t: string | undefined): string {
+export function katibTime(t: string | undefined): string {
   if (t === undefined || t === '') return '';
-  if (KATIB_TIME.test(t)) return t;
+  if (isKatibTime(t)) return t;
   const ms = Date.parse(t);
   return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : t;
 }
@@ -1170,8 +1197,30 @@ function checkAssignments(p: Problems, e: Experiment, trials: readonly TrialView
   }
 }
 
+/**
+ * True for the common shape of a number's text, `[+-]digits[.digits]` with at least one digit and
+ * no exponent, up to 300 characters (so it is finite): decided without parsing.
+ */
+function isPlainDecimal(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 300) return false;
+  let i = 0;
+  const first = text.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1; // - +
+  let digits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return false;
+  }
+  return digits > 0;
+}
+
 /** True when `text` parses as a finite number (what parseParameterValue accepts), without a trim in the common case. */
-function isFiniteNumberText(text: string): boolean {
+export function isFiniteNumberText(text: string): boolean {
+  if (isPlainDecimal(text)) return true;
   const n = Number(text);
   if (!Number.isFinite(n)) return false;
   const c = text.charCodeAt(0);

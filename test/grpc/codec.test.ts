@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import {
   PROTO_DIR,
   PROTO_LOADER_OPTIONS,
+  WireReader,
+  WireWriter,
   decodeMessage,
   encodeMessage,
   katibFastServices,
@@ -257,5 +259,49 @@ describe('fast codec', () => {
     expect(() => encodeMessage(ours, { experiment: [] })).toThrow(/experiment must be a message/);
     const spec = pair('api.v1.beta1.ParameterSpec').ours;
     expect(() => encodeMessage(spec, { parameter_type: 'COLOUR' })).toThrow(/COLOUR is not a value of enum/);
+  });
+
+  it('reads strings of big messages the same wherever they fall (text chunks of 64 KiB)', () => {
+    // Strings of every length and kind placed so that some straddle each 64 KiB boundary.
+    const pieces = ['a', 'lr', 'x'.repeat(12), 'y'.repeat(13), 'z'.repeat(31), 'é', 'ä'.repeat(20), '😀x'];
+    const metrics = Array.from({ length: 12000 }, (_, i) => ({
+      name: pieces[i % pieces.length]!,
+      value: `${i}:${pieces[(i * 7) % pieces.length]!}`,
+    }));
+    agree('api.v1.beta1.Observation', { metrics });
+    const { ours } = pair('api.v1.beta1.Observation');
+    const bytes = encodeMessage(ours, { metrics });
+    expect(bytes.length).toBeGreaterThan(2 * 65536);
+    expect((decodeMessage(ours, bytes) as { metrics: unknown[] }).metrics).toEqual(metrics);
+  });
+});
+
+describe('WireReader.stringLike', () => {
+  const bytesOf = (...strings: string[]): Buffer => {
+    const w = new WireWriter(16);
+    for (const s of strings) w.string(s);
+    return w.buf.subarray(0, w.pos);
+  };
+
+  it('returns the expected string itself when the bytes spell it, else what the bytes say', () => {
+    const expected = 'katib.kubeflow.org/experiment';
+    const bytes = bytesOf(expected, 'katib.kubeflow.org/experimenT', '', 'short');
+    const r = new WireReader(bytes);
+    expect(r.stringLike(bytes.length, expected)).toBe(expected);
+    expect(r.stringLike(bytes.length, expected)).toBe('katib.kubeflow.org/experimenT');
+    expect(r.stringLike(bytes.length, expected)).toBe('');
+    expect(r.stringLike(bytes.length, '')).toBe('short');
+    expect(r.pos).toBe(bytes.length);
+  });
+
+  it('never matches a non-ASCII expectation byte for byte (Latin-1 bytes are not UTF-8)', () => {
+    const bytes = Buffer.from([0x01, 0xe9]); // one byte 0xE9: invalid UTF-8
+    const r = new WireReader(bytes);
+    expect(r.stringLike(bytes.length, 'é')).toBe('\ufffd');
+  });
+
+  it('checks the limit like string()', () => {
+    const bytes = bytesOf('abc');
+    expect(() => new WireReader(bytes).stringLike(2, 'abc')).toThrow(/truncated or malformed/);
   });
 });
