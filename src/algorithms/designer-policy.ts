@@ -180,10 +180,12 @@ export class DesignerPolicy {
     ]);
     const saved = readPolicyState(req.state, definition.name);
     // Parse only what the designer will see: trials already learned from are skipped by name.
-    const completedViews = req.trials.filter((t) => isTerminalPhase(t.phase));
-    const active = req.trials
-      .filter((t) => !isTerminalPhase(t.phase))
-      .map((t) => toActiveTrial(t, context.space));
+    const completedViews: TrialView[] = [];
+    const active: ActiveTrial[] = [];
+    for (const t of req.trials) {
+      if (isTerminalPhase(t.phase)) completedViews.push(t);
+      else active.push(toActiveTrial(t, context.space));
+    }
 
     // Take the entry out while we work: if anything throws, no half-updated designer stays cached.
     const cached = this.cache.get(req.experimentKey);
@@ -216,9 +218,10 @@ export class DesignerPolicy {
       }
     }
 
-    const fresh = completedViews
-      .filter((t) => !seen.has(t.name))
-      .map((t) => toCompletedTrial(t, context.space, context.objective));
+    const fresh: CompletedTrial[] = [];
+    for (const t of completedViews) {
+      if (!seen.has(t.name)) fresh.push(toCompletedTrial(t, context.space, context.objective));
+    }
     designer.update({ completed: fresh, active, suggestionCount: req.suggestionCount });
     for (const t of fresh) {
       seen.add(t.name);

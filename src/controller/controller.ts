@@ -31,6 +31,7 @@ import {
   type SuggestionConditionType,
   type Trial,
   type TrialStatus,
+  type TrialView,
 } from '../api/index.js';
 import {
   createMetricsCollector,
@@ -40,18 +41,26 @@ import {
   type MetricsCollector,
 } from '../metrics-collector/index.js';
 import type { RunnerEvent, StopReason, TrialRunner } from '../runners/index.js';
-import type { ExperimentStore, StoredExperiment, StoredTrial } from '../store/index.js';
+import type {
+  ExperimentStore,
+  StoredExperiment,
+  StoredTrial,
+  StoreTx,
+  TrialRuntime,
+} from '../store/index.js';
 import type { SuggestionDeployment, SuggestionService } from '../suggestion/index.js';
 import {
   completeExperiment,
-  computeExperimentStatus,
+  experimentStatusFrom,
   isExperimentCompleted,
   isRestartable,
   restartExperiment,
 } from './experiment-status.js';
 import { SOURCE_DIR_ANNOTATION, planLocalTrial } from './local-trial.js';
+import { jsonEqual } from './json-equal.js';
 import { buildTrial } from './trial-factory.js';
-import { countTrials, trialsToAdd } from './trial-counts.js';
+import { trialsToAdd } from './trial-counts.js';
+import { TrialTally, type TrialSummary } from './trial-tally.js';
 import { newTrialName } from './trial-name.js';
 import { trialsForSuggestion } from './trial-view.js';
 import { WorkQueue } from './work-queue.js';
@@ -83,6 +92,24 @@ export interface ControllerOptions {
    * stopped one. Called before a recorded-as-running trial is re-run.
    */
   readonly killOrphan?: (trialName: string, pgid: number) => boolean;
+  /**
+   * Whether trial bookkeeping may skip waiting for the disk (the store's `{ durable: false }`):
+   * a trial's creation, start, metrics and end, and status updates short of completion. Every
+   * write is still a committed transaction, so a crash of this process loses nothing; a power cut
+   * may lose the last few milliseconds of them, which the experiment then redoes (a lost creation
+   * takes its suggestion with it, a lost end re-runs the trial under the same name). Workloads
+   * outside this process must not start before their trial is on disk, so the default is true only
+   * for the in-process runner, whose trials die with the process.
+   * @default `runner.kind === 'in-process'`
+   */
+  readonly deferDurability?: boolean;
+  /**
+   * Least time between two writes of an experiment's status while it runs, in ms: a change within
+   * it is written by a pass at its end. The status lists every trial by phase, so writing it on
+   * every pass of a fast experiment costs O(trials) per trial. Completion is written at once.
+   * @default 50 for the in-process runner, else 0
+   */
+  readonly statusIntervalMs?: number;
 }
 
 /** Something the controller did, for progress displays. */
@@ -97,11 +124,20 @@ interface LiveTrial {
   readonly trial: Trial;
   readonly workDir: string;
   readonly collectors: Map<string, MetricsCollector>;
+  /** Metric logs not written yet. */
   readonly buffer: MetricLog[];
+  /** The start, when not written yet. */
+  started: { readonly at: Date; readonly pgid: number | undefined } | undefined;
+  /** The exit, when not written yet. */
+  exit: ExitEvent | undefined;
+  /** A write of the pending start, logs and exit is queued on `chain`. */
+  writeQueued: boolean;
   /** Serialises this trial's store writes in event order. */
   chain: Promise<void>;
   flushTimer: NodeJS.Timeout | undefined;
 }
+
+type ExitEvent = Extract<RunnerEvent, { type: 'exited' }>;
 
 type CompiledOptions = Required<Omit<ControllerOptions, 'killOrphan'>> &
   Pick<ControllerOptions, 'killOrphan'>;
@@ -112,6 +148,11 @@ export class Controller {
   private readonly queue: WorkQueue;
   /** Trials this process has started (it never starts one twice). */
   private readonly owned = new Set<string>();
+  /**
+   * Trials this process created and has not launched yet: their first run's runtime was recorded
+   * with them, so their launch needs no transaction of its own.
+   */
+  private readonly fresh = new Set<string>();
   private readonly live = new Map<string, LiveTrial>();
   private readonly listeners = new Set<(e: ControllerEvent) => void>();
   private readonly watched = new Map<
@@ -122,6 +163,12 @@ export class Controller {
   /** After a transient suggestion failure: no new call before this time (ms since epoch), whatever wakes the experiment. */
   private readonly suggestionRetryAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Per experiment: the incremental trial summary. */
+  private readonly tallies = new Map<string, TrialTally>();
+  /** Per experiment: when its status was last written (ms since epoch), for `statusIntervalMs`. */
+  private readonly statusWrittenAt = new Map<string, number>();
+  /** Experiments with a pass scheduled to write a status held back by `statusIntervalMs`. */
+  private readonly statusPassScheduled = new Set<string>();
   private readonly unsubscribe: () => void;
   private resyncTimer: NodeJS.Timeout | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
@@ -135,6 +182,8 @@ export class Controller {
       maxSuggestionFailures: 5,
       flushIntervalMs: 250,
       resyncIntervalMs: 2000,
+      deferDurability: opts.runner.kind === 'in-process',
+      statusIntervalMs: opts.runner.kind === 'in-process' ? 50 : 0,
       ...opts,
     };
     this.queue = new WorkQueue(
@@ -199,7 +248,10 @@ export class Controller {
   async reconcile(name: string): Promise<void> {
     if (this.state !== 'running') return;
     const stored = await this.opts.store.read.getExperiment(name);
-    if (!stored) return;
+    if (!stored) {
+      this.tallies.delete(name);
+      return;
+    }
     const e = stored.experiment;
     const now = this.opts.now();
     let algo = await this.opts.store.read.getAlgorithmState(name);
@@ -248,21 +300,18 @@ export class Controller {
     // A trial marked finished from outside (EarlyStopping's SetTrialStatus, a user) while its
     // workload still runs here: stop the workload; its exit keeps the observation.
     const running = new Set(this.opts.runner.active());
-    for (const t of trials) {
-      const phase = trialPhase(t.trial.status);
-      const trialName = t.trial.metadata.name;
-      if ((phase === 'EarlyStopped' || phase === 'Killed') && running.has(trialName))
-        this.track(this.opts.runner.stop(trialName, phase === 'EarlyStopped' ? 'EarlyStopped' : 'Killed'));
+    if (running.size > 0) {
+      for (const t of trials) {
+        const trialName = t.trial.metadata.name;
+        if (!running.has(trialName)) continue;
+        const phase = trialPhase(t.trial.status);
+        if (phase === 'EarlyStopped' || phase === 'Killed')
+          this.track(this.opts.runner.stop(trialName, phase === 'EarlyStopped' ? 'EarlyStopped' : 'Killed'));
+      }
     }
 
-    status = computeExperimentStatus(
-      { ...e, status },
-      trials.map((t) => t.trial),
-      {
-        exhausted: algo?.exhausted ?? false,
-        now,
-      },
-    );
+    let summary = this.summarize(e, trials);
+    status = experimentStatusFrom({ ...e, status }, summary, { exhausted: algo?.exhausted ?? false, now });
     if (isExperimentCompleted(status)) {
       await this.writeStatus(name, status);
       await this.completeSuggestion(e);
@@ -272,14 +321,15 @@ export class Controller {
     }
 
     // Parallelism was lowered (on resume): stop the newest active trials beyond it.
-    const active = trials.filter((t) => isActive(t.trial));
-    if (active.length > e.spec.parallelTrialCount) {
+    if (summary.active.length > e.spec.parallelTrialCount) {
+      const active = summary.active.map((i) => trials[i]!);
       const extra = active.slice(e.spec.parallelTrialCount).reverse();
       await this.stopActive(extra, 'Killed', 'parallelTrialCount was lowered');
       trials = await this.opts.store.read.listTrials(name);
+      summary = this.summarize(e, trials);
     }
 
-    const add = algo?.exhausted ? 0 : trialsToAdd(e.spec, countTrials(trials.map((t) => t.trial)));
+    const add = algo?.exhausted ? 0 : trialsToAdd(e.spec, summary.counts);
     if (add > 0) {
       const outcome = await this.createTrials(stored.experiment, trials, algo, add);
       if (outcome.failed) {
@@ -293,14 +343,11 @@ export class Controller {
       if (outcome.created > 0 || outcome.exhausted) {
         trials = await this.opts.store.read.listTrials(name);
         const algoNow = await this.opts.store.read.getAlgorithmState(name);
-        status = computeExperimentStatus(
-          { ...e, status },
-          trials.map((t) => t.trial),
-          {
-            exhausted: algoNow?.exhausted ?? false,
-            now,
-          },
-        );
+        summary = this.summarize(e, trials);
+        status = experimentStatusFrom({ ...e, status }, summary, {
+          exhausted: algoNow?.exhausted ?? false,
+          now,
+        });
       }
     }
     await this.writeStatus(name, status);
@@ -310,11 +357,30 @@ export class Controller {
       this.checkDone(name);
       return;
     }
-    for (const t of trials) {
-      if (isActive(t.trial) && !this.owned.has(t.trial.metadata.name))
-        await this.launch(stored.experiment, t);
+    for (const i of summary.active) {
+      const t = trials[i]!;
+      if (!this.owned.has(t.trial.metadata.name)) await this.launch(stored.experiment, t);
     }
     this.checkDone(name);
+  }
+
+  /** The trials to send to the algorithm: from the tally when it has just summarised `trials`. */
+  private suggestionViews(name: string, trials: readonly StoredTrial[]): TrialView[] {
+    const tally = this.tallies.get(name);
+    return tally !== undefined && tally.isSummaryOf(trials)
+      ? tally.suggestionViews()
+      : trialsForSuggestion(trials);
+  }
+
+  /** The pass's trial summary, from the experiment's incremental tally (see trial-tally.ts). */
+  private summarize(e: Experiment, trials: readonly StoredTrial[]): TrialSummary {
+    const name = e.metadata.name;
+    let tally = this.tallies.get(name);
+    if (tally === undefined || !jsonEqual(tally.objective, e.spec.objective)) {
+      tally = new TrialTally(e.spec.objective);
+      this.tallies.set(name, tally);
+    }
+    return tally.summarize(trials);
   }
 
   private async createTrials(
@@ -344,7 +410,7 @@ export class Controller {
           this.opts.suggestions.getSuggestions(
             {
               experiment,
-              trials: trialsForSuggestion(trials.map((t) => t.trial)),
+              trials: this.suggestionViews(name, trials),
               currentRequestNumber: count,
               totalRequestNumber: (algo?.suggestionCount ?? 0) + count,
               ...(algo ? { state: algo } : {}),
@@ -394,30 +460,53 @@ export class Controller {
     }
     this.suggestionFailures.delete(name);
     const now = this.opts.now();
-    const exhausted = reply.assignments.length < count;
+    // A short reply ends the search when the algorithm says so; over gRPC (no such field) when
+    // nothing is running that it could be waiting for (a hyperband rung, a pbt generation).
+    const exhausted =
+      reply.assignments.length < count && (reply.exhausted ?? !trials.some((t) => isActive(t.trial)));
+    const local = this.opts.runner.kind === 'local-process';
+    const created: string[] = [];
     try {
-      await this.opts.store.transaction(async (tx) => {
-        // Names of this experiment's trials; createTrial refuses any other collision (ConflictError).
-        const taken = new Set(trials.map((t) => t.trial.metadata.name));
-        for (const s of reply.assignments) {
-          const trialName = s.trialName ?? newTrialName(name, taken);
-          taken.add(trialName);
-          await tx.createTrial(buildTrial(e, s, trialName, now));
-        }
-        const base: AlgorithmState = reply.state ?? algo ?? { suggestionCount: 0 };
-        const current = (await tx.getAlgorithmState(name))?.conditions ?? algo?.conditions ?? [];
-        await tx.putAlgorithmState(name, {
-          ...base,
-          suggestionCount: (algo?.suggestionCount ?? 0) + reply.assignments.length,
-          ...mergedSettings(algo?.algorithmSettings, reply.algorithmSettings),
-          ...(exhausted || algo?.exhausted ? { exhausted: true } : {}),
-          conditions: runningConditions(
-            current,
-            this.opts.suggestions.deploymentStatus?.(algorithmName),
-            now,
-          ),
-        });
-      });
+      await this.opts.store.transaction(
+        async (tx) => {
+          // Names of this experiment's trials; createTrial refuses any other collision (ConflictError).
+          // (The tally has just summarised `trials`, so it knows their names.)
+          const tally = this.tallies.get(name);
+          const fresh = new Set<string>();
+          const taken = {
+            has: (n: string): boolean =>
+              fresh.has(n) ||
+              (tally !== undefined ? tally.has(n) : trials.some((t) => t.trial.metadata.name === n)),
+          };
+          for (const s of reply.assignments) {
+            const trialName = s.trialName ?? newTrialName(name, taken);
+            fresh.add(trialName);
+            // The first run's runtime is recorded with the trial (what `launch` would write), so the
+            // launch right after needs no transaction of its own.
+            const runtime: TrialRuntime = {
+              attempt: 1,
+              ...(local ? { workDir: path.join(this.opts.trialsDir, trialName) } : {}),
+            };
+            await tx.createTrial(buildTrial(e, s, trialName, now), runtime);
+            created.push(trialName);
+          }
+          const base: AlgorithmState = reply.state ?? algo ?? { suggestionCount: 0 };
+          const current = (await tx.getAlgorithmState(name))?.conditions ?? algo?.conditions ?? [];
+          await tx.putAlgorithmState(name, {
+            ...base,
+            suggestionCount: (algo?.suggestionCount ?? 0) + reply.assignments.length,
+            ...mergedSettings(algo?.algorithmSettings, reply.algorithmSettings),
+            ...(exhausted || algo?.exhausted ? { exhausted: true } : {}),
+            conditions: runningConditions(
+              current,
+              this.opts.suggestions.deploymentStatus?.(algorithmName),
+              now,
+            ),
+          });
+        },
+        { durable: !this.opts.deferDurability },
+      );
+      for (const n of created) this.fresh.add(n);
     } catch (err) {
       if (err instanceof KatibError && (err.code === 'INVALID_SPEC' || err.code === 'INTERNAL')) {
         return { created: 0, exhausted: false, failed: `Trial creation failed: ${err.message}` };
@@ -520,15 +609,41 @@ export class Controller {
   }
 
   private async writeStatus(name: string, status: ExperimentStatus): Promise<void> {
-    const written = await this.opts.store.transaction(async (tx) => {
-      const cur = await tx.getExperiment(name);
-      if (!cur) return undefined;
-      if (JSON.stringify(cur.experiment.status ?? null) === JSON.stringify(status)) return undefined;
-      const next = { ...status, lastReconcileTime: this.opts.now().toISOString() };
-      await tx.updateExperimentStatus(name, next);
-      return { ...cur.experiment, status: next };
-    });
-    if (written) this.emit({ type: 'experiment', experiment: written });
+    const completed = isExperimentCompleted(status);
+    const interval = this.opts.statusIntervalMs;
+    const last = this.statusWrittenAt.get(name);
+    if (!completed && interval > 0 && last !== undefined) {
+      const wait = last + interval - Date.now();
+      if (wait > 0) {
+        // Held back: a pass at the end of the interval writes whatever the status is then.
+        if (!this.statusPassScheduled.has(name)) {
+          this.statusPassScheduled.add(name);
+          this.queue.addAfter(name, wait);
+        }
+        return;
+      }
+    }
+    this.statusPassScheduled.delete(name);
+    // Most passes change nothing: check against committed state first, without a transaction.
+    const seen = await this.opts.store.read.getExperiment(name);
+    if (!seen || jsonEqual(seen.experiment.status ?? null, status)) return;
+    // Status short of completion is recomputed by every pass, so it need not wait for the disk.
+    const durable = !this.opts.deferDurability || completed;
+    const written = await this.opts.store.transaction(
+      async (tx) => {
+        const cur = await tx.getExperiment(name);
+        if (!cur) return undefined;
+        if (jsonEqual(cur.experiment.status ?? null, status)) return undefined;
+        const next = { ...status, lastReconcileTime: this.opts.now().toISOString() };
+        await tx.updateExperimentStatus(name, next);
+        return { ...cur.experiment, status: next };
+      },
+      { durable },
+    );
+    if (written) {
+      this.statusWrittenAt.set(name, Date.now());
+      this.emit({ type: 'experiment', experiment: written });
+    }
   }
 
   /** Stops active trials: running ones through the runner, never-started ones directly. */
@@ -546,6 +661,7 @@ export class Controller {
         stops.push(this.opts.runner.stop(name, reason));
       } else if (!this.live.has(name)) {
         this.owned.add(name);
+        this.fresh.delete(name);
         await this.writeTrialStatus(name, (s) =>
           killedStatus(s, this.opts.now(), message ?? stopMessage(reason)),
         );
@@ -561,7 +677,9 @@ export class Controller {
     const trial = st.trial;
     const name = trial.metadata.name;
     this.owned.add(name);
-    const attempt = (st.runtime?.attempt ?? 0) + 1;
+    // A trial created by this process has its first run's runtime recorded already.
+    const fresh = this.fresh.delete(name);
+    const attempt = fresh ? 1 : (st.runtime?.attempt ?? 0) + 1;
     const local = this.opts.runner.kind === 'local-process';
     const trialDir = path.join(this.opts.trialsDir, name);
     if (st.runtime?.pgid !== undefined && this.opts.killOrphan?.(name, st.runtime.pgid)) {
@@ -604,28 +722,32 @@ export class Controller {
       workDir: trialDir,
       collectors,
       buffer: [],
+      started: undefined,
+      exit: undefined,
+      writeQueued: false,
       chain: Promise.resolve(),
       flushTimer: undefined,
     };
     this.live.set(name, live);
-    await this.opts.store.transaction(async (tx) => {
-      if (attempt > 1) await tx.deleteObservations(name);
-      await tx.updateTrialRuntime(name, { attempt, ...(local ? { workDir: trialDir } : {}) });
-      const cur = await tx.getTrial(name);
-      if (cur && hasCondition(cur.trial.status.conditions, 'Running')) {
-        await tx.updateTrialStatus(name, {
-          ...cur.trial.status,
-          conditions: setCondition(
-            cur.trial.status.conditions,
-            'Running',
-            'False',
-            'TrialRestarting',
-            `Trial is re-run (attempt ${attempt}) after the engine stopped`,
-            this.opts.now(),
-          ),
-        });
-      }
-    });
+    if (!fresh)
+      await this.opts.store.transaction(async (tx) => {
+        if (attempt > 1) await tx.deleteObservations(name);
+        await tx.updateTrialRuntime(name, { attempt, ...(local ? { workDir: trialDir } : {}) });
+        const cur = await tx.getTrial(name);
+        if (cur && hasCondition(cur.trial.status.conditions, 'Running')) {
+          await tx.updateTrialStatus(name, {
+            ...cur.trial.status,
+            conditions: setCondition(
+              cur.trial.status.conditions,
+              'Running',
+              'False',
+              'TrialRestarting',
+              `Trial is re-run (attempt ${attempt}) after the engine stopped`,
+              this.opts.now(),
+            ),
+          });
+        }
+      });
     if (collectorError !== undefined) {
       this.onRunnerEvent({
         type: 'exited',
@@ -645,7 +767,10 @@ export class Controller {
     if (!live) return;
     switch (e.type) {
       case 'started':
-        this.chain(live, () => this.onStarted(live, e.at, e.pgid));
+        live.started = { at: e.at, pgid: e.pgid };
+        // Written on the next turn of the event loop, so that a trial that ends at once (an
+        // in-process function) records its start, metrics and end in one transaction.
+        this.scheduleWrite(live, 'next-turn');
         return;
       case 'output':
         this.collect(live, e.stream, e.chunk);
@@ -658,12 +783,13 @@ export class Controller {
         this.scheduleFlush(live);
         return;
       case 'exited':
-        if (live.flushTimer) clearTimeout(live.flushTimer);
+        if (live.flushTimer) {
+          clearTimeout(live.flushTimer);
+          live.flushTimer = undefined;
+        }
         for (const c of live.collectors.values()) live.buffer.push(...c.end());
-        this.chain(live, async () => {
-          await this.flush(live);
-          await this.onExited(live, e);
-        });
+        live.exit = e;
+        this.scheduleWrite(live, 'now');
         return;
     }
   }
@@ -681,14 +807,18 @@ export class Controller {
     if (live.flushTimer) return;
     live.flushTimer = setTimeout(() => {
       live.flushTimer = undefined;
-      this.chain(live, () => this.flush(live));
+      this.scheduleWrite(live, 'now');
     }, this.opts.flushIntervalMs);
   }
 
-  private async flush(live: LiveTrial): Promise<void> {
-    if (live.buffer.length === 0) return;
-    const logs = live.buffer.splice(0, live.buffer.length);
-    await this.opts.store.transaction((tx) => tx.appendObservations(live.name, logs));
+  /** Queues one write of whatever the trial's events have left pending (see `writeTrial`). */
+  private scheduleWrite(live: LiveTrial, when: 'now' | 'next-turn'): void {
+    if (live.writeQueued) return;
+    live.writeQueued = true;
+    this.chain(live, async () => {
+      if (when === 'next-turn') await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.writeTrial(live);
+    });
   }
 
   private chain(live: LiveTrial, step: () => Promise<void>): void {
@@ -702,142 +832,173 @@ export class Controller {
     this.track(p);
   }
 
-  private async onStarted(live: LiveTrial, at: Date, pgid: number | undefined): Promise<void> {
-    await this.opts.store.transaction(async (tx) => {
-      const cur = await tx.getTrial(live.name);
-      if (!cur) return;
-      if (pgid !== undefined)
-        await tx.updateTrialRuntime(live.name, { ...(cur.runtime ?? { attempt: 1 }), pgid });
-      const status: TrialStatus = {
-        ...cur.trial.status,
-        startTime: cur.trial.status.startTime ?? at.toISOString(),
-        conditions: setCondition(
-          cur.trial.status.conditions,
-          'Running',
-          'True',
-          TrialReason.Running,
-          'Trial is running',
-          at,
-        ),
-      };
-      await tx.updateTrialStatus(live.name, status);
-      this.emit({ type: 'trial', trial: { ...cur.trial, status } });
-    });
-    // No reconcile here: a start changes no decision; the status counters catch up on the next
-    // pass (a trial's exit, or the periodic resync).
+  /**
+   * Writes everything the trial's runner events have left pending — its start, buffered metric
+   * logs, its exit — in one transaction: state changes that arrive together are recorded together
+   * (a quick trial's start and end in one commit), in event order. After the exit the experiment
+   * is reconciled again.
+   */
+  private async writeTrial(live: LiveTrial): Promise<void> {
+    live.writeQueued = false;
+    if (live.started === undefined && live.buffer.length === 0 && live.exit === undefined) return;
+    const local = this.opts.runner.kind === 'local-process';
+    // A local workload's failure message quotes its stderr, read before the transaction.
+    const exitSeen = live.exit;
+    const stderrTail =
+      exitSeen !== undefined && local ? await tailLines(path.join(live.workDir, 'stderr.log'), 3) : '';
+    let ended: ExitEvent | undefined;
+    await this.opts.store.transaction(
+      async (tx) => {
+        const started = live.started;
+        live.started = undefined;
+        const logs = live.buffer.splice(0, live.buffer.length);
+        const exit = live.exit !== undefined && (!local || live.exit === exitSeen) ? live.exit : undefined;
+        if (exit) live.exit = undefined;
+        ended = exit;
+        const cur = await tx.getTrial(live.name);
+        if (!cur) return;
+        let status = cur.trial.status;
+        let runtime = cur.runtime;
+        if (started) {
+          if (started.pgid !== undefined) runtime = { ...(runtime ?? { attempt: 1 }), pgid: started.pgid };
+          status = {
+            ...status,
+            startTime: status.startTime ?? started.at.toISOString(),
+            conditions: setCondition(
+              status.conditions,
+              'Running',
+              'True',
+              TrialReason.Running,
+              'Trial is running',
+              started.at,
+            ),
+          };
+          this.emit({ type: 'trial', trial: { ...cur.trial, status } });
+        }
+        if (logs.length > 0) await tx.appendObservations(live.name, logs);
+        if (exit) {
+          status = await this.exitStatus(tx, live, exit, status, stderrTail);
+          if (exit.stopReason !== 'Interrupted') {
+            runtime = {
+              attempt: runtime?.attempt ?? 1,
+              ...(runtime?.workDir ? { workDir: runtime.workDir } : {}),
+            };
+          }
+          this.emit({ type: 'trial', trial: { ...cur.trial, status } });
+        }
+        if (status !== cur.trial.status) await tx.updateTrialStatus(live.name, status);
+        if (runtime !== undefined && !sameRuntime(runtime, cur.runtime))
+          await tx.updateTrialRuntime(live.name, runtime);
+      },
+      { durable: !this.opts.deferDurability },
+    );
+    if (ended) {
+      this.live.delete(live.name);
+      // An interrupted trial is re-run when the experiment resumes, not now.
+      if (ended.stopReason !== 'Interrupted') this.queue.add(live.experimentName);
+    }
   }
 
-  private async onExited(live: LiveTrial, e: Extract<RunnerEvent, { type: 'exited' }>): Promise<void> {
+  /** The trial's status after its workload exited (its observation logs are written already). */
+  private async exitStatus(
+    tx: StoreTx,
+    live: LiveTrial,
+    e: ExitEvent,
+    current: TrialStatus,
+    stderrTail: string,
+  ): Promise<TrialStatus> {
     const now = this.opts.now();
-    const objective = live.trial.spec.objective;
     if (e.stopReason === 'Interrupted') {
-      await this.writeTrialStatus(live.name, (s) => ({
-        ...s,
+      return {
+        ...current,
         conditions: setCondition(
-          s.conditions,
+          current.conditions,
           'Running',
           'False',
           'TrialInterrupted',
           'Trial was interrupted; it is re-run when the experiment resumes',
           now,
         ),
-      }));
-      this.live.delete(live.name);
-      return;
+      };
     }
-    const stderrTail =
-      this.opts.runner.kind === 'local-process'
-        ? await tailLines(path.join(live.workDir, 'stderr.log'), 3)
-        : '';
-    await this.opts.store.transaction(async (tx) => {
-      const cur = await tx.getTrial(live.name);
-      if (!cur) return;
-      let logs = await tx.getObservationLog(live.name);
-      let observation = summarizeObservation(logs, objective);
-      let conditions = cur.trial.status.conditions;
-      const stopped = e.stopReason !== undefined;
-      if (e.stopReason === 'EarlyStopped') {
+    const objective = live.trial.spec.objective;
+    let logs = await tx.getObservationLog(live.name);
+    let observation = summarizeObservation(logs, objective);
+    let conditions = current.conditions;
+    const stopped = e.stopReason !== undefined;
+    if (e.stopReason === 'EarlyStopped') {
+      conditions = setCondition(
+        conditions,
+        'EarlyStopped',
+        'True',
+        TrialReason.EarlyStopped,
+        'Trial is early stopped',
+        now,
+      );
+    } else if (stopped) {
+      conditions = setCondition(
+        conditions,
+        'Killed',
+        'True',
+        TrialReason.Killed,
+        stopMessage(e.stopReason),
+        now,
+      );
+    } else if (e.exitCode === 0 && e.error === undefined) {
+      if (isObservationAvailable(observation, objective)) {
         conditions = setCondition(
           conditions,
-          'EarlyStopped',
+          'Succeeded',
           'True',
-          TrialReason.EarlyStopped,
-          'Trial is early stopped',
+          TrialReason.Succeeded,
+          'Trial has succeeded',
           now,
         );
-      } else if (stopped) {
-        conditions = setCondition(
-          conditions,
-          'Killed',
-          'True',
-          TrialReason.Killed,
-          stopMessage(e.stopReason),
-          now,
-        );
-      } else if (e.exitCode === 0 && e.error === undefined) {
-        if (isObservationAvailable(observation, objective)) {
-          conditions = setCondition(
-            conditions,
-            'Succeeded',
-            'True',
-            TrialReason.Succeeded,
-            'Trial has succeeded',
-            now,
-          );
-        } else {
-          const marker = unavailableLog(objective.objectiveMetricName);
-          await tx.appendObservations(live.name, [marker]);
-          logs = [...logs, marker];
-          observation = summarizeObservation(logs, objective);
-          conditions = setCondition(
-            conditions,
-            'MetricsUnavailable',
-            'True',
-            TrialReason.MetricsUnavailable,
-            `Metrics are not available: the objective metric "${objective.objectiveMetricName}" was never reported ` +
-              `(the ${live.trial.spec.metricsCollector.collector?.kind ?? 'StdOut'} collector looks for lines like ` +
-              `"${objective.objectiveMetricName}=0.123")`,
-            now,
-          );
-        }
       } else {
-        const why =
-          e.error ??
-          (e.signal ? `killed by signal ${e.signal}` : `exited with code ${String(e.exitCode)}`) +
-            (stderrTail ? `; stderr: ${stderrTail}` : '');
+        const marker = unavailableLog(objective.objectiveMetricName);
+        await tx.appendObservations(live.name, [marker]);
+        logs = [...logs, marker];
+        observation = summarizeObservation(logs, objective);
         conditions = setCondition(
           conditions,
-          'Failed',
+          'MetricsUnavailable',
           'True',
-          TrialReason.Failed,
-          `Trial has failed: ${why}`,
+          TrialReason.MetricsUnavailable,
+          `Metrics are not available: the objective metric "${objective.objectiveMetricName}" was never reported ` +
+            `(the ${live.trial.spec.metricsCollector.collector?.kind ?? 'StdOut'} collector looks for lines like ` +
+            `"${objective.objectiveMetricName}=0.123")`,
           now,
         );
       }
-      if (hasCondition(conditions, 'Running'))
-        conditions = setCondition(
-          conditions,
-          'Running',
-          'False',
-          TrialReason.Running,
-          'Trial has finished',
-          now,
-        );
-      const status: TrialStatus = {
-        ...cur.trial.status,
+    } else {
+      const why =
+        e.error ??
+        (e.signal ? `killed by signal ${e.signal}` : `exited with code ${String(e.exitCode)}`) +
+          (stderrTail ? `; stderr: ${stderrTail}` : '');
+      conditions = setCondition(
         conditions,
-        completionTime: now.toISOString(),
-        ...(observation.metrics.length > 0 ? { observation } : {}),
-      };
-      await tx.updateTrialStatus(live.name, status);
-      await tx.updateTrialRuntime(live.name, {
-        attempt: cur.runtime?.attempt ?? 1,
-        ...(cur.runtime?.workDir ? { workDir: cur.runtime.workDir } : {}),
-      });
-      this.emit({ type: 'trial', trial: { ...cur.trial, status } });
-    });
-    this.live.delete(live.name);
-    this.queue.add(live.experimentName);
+        'Failed',
+        'True',
+        TrialReason.Failed,
+        `Trial has failed: ${why}`,
+        now,
+      );
+    }
+    if (hasCondition(conditions, 'Running'))
+      conditions = setCondition(
+        conditions,
+        'Running',
+        'False',
+        TrialReason.Running,
+        'Trial has finished',
+        now,
+      );
+    return {
+      ...current,
+      conditions,
+      completionTime: now.toISOString(),
+      ...(observation.metrics.length > 0 ? { observation } : {}),
+    };
   }
 
   private async writeTrialStatus(name: string, update: (s: TrialStatus) => TrialStatus): Promise<void> {
@@ -902,6 +1063,11 @@ export class Controller {
     if (e.type === 'notice') this.opts.log(e.message);
     for (const l of this.listeners) l(e);
   }
+}
+
+/** Whether two runtimes record the same thing. */
+function sameRuntime(a: TrialRuntime, b: TrialRuntime | undefined): boolean {
+  return b !== undefined && a.attempt === b.attempt && a.pgid === b.pgid && a.workDir === b.workDir;
 }
 
 function isActive(t: Trial): boolean {

@@ -14,7 +14,7 @@ import {
   type Trial,
 } from '../api/index.js';
 import { findOptimalTrial, goalReached, toOptimalTrial } from './optimal-trial.js';
-import { activeCount, countTrials, failedCount, finishedCount } from './trial-counts.js';
+import { activeCount, countTrials, failedCount, finishedCount, type TrialCounts } from './trial-counts.js';
 
 /** Katib's `IsCompleted()`: Succeeded or Failed is True. */
 export function isExperimentCompleted(status: ExperimentStatus | undefined): boolean {
@@ -60,9 +60,28 @@ export function computeExperimentStatus(
   trials: readonly Trial[],
   ctx: StatusContext,
 ): ExperimentStatus {
+  return experimentStatusFrom(
+    e,
+    { counts: countTrials(trials), best: findOptimalTrial(e.spec.objective, trials) },
+    ctx,
+  );
+}
+
+/**
+ * `computeExperimentStatus` from trials already counted (`countTrials`) and the optimal trial
+ * already found (`findOptimalTrial`), e.g. by an incremental `TrialTally`.
+ */
+export function experimentStatusFrom(
+  e: Experiment,
+  summary: {
+    readonly counts: TrialCounts;
+    readonly best: { readonly trial: Trial; readonly value: number } | undefined;
+  },
+  ctx: StatusContext,
+): ExperimentStatus {
   const prev = e.status ?? emptyExperimentStatus();
-  const c = countTrials(trials);
-  const best = findOptimalTrial(e.spec.objective, trials);
+  const c = summary.counts;
+  const best = summary.best;
   const listed = (names: readonly string[]): readonly string[] | undefined =>
     names.length ? names : undefined;
   let status: ExperimentStatus = {

@@ -54,6 +54,8 @@ export abstract class TrialLifecycleRunner<T extends TrackedTrial> implements Tr
   abstract readonly kind: TrialRunner['kind'];
   readonly #events: RunnerEventHub;
   readonly #trials = new Map<string, T>();
+  /** Names of the trials not finished yet, so `active` does not walk every trial ever started. */
+  readonly #unfinished = new Set<string>();
   #state: RunnerState = 'running';
   #closing: Promise<void> | undefined;
 
@@ -83,7 +85,7 @@ export abstract class TrialLifecycleRunner<T extends TrackedTrial> implements Tr
 
   /** {@inheritDoc TrialRunner.active} */
   active(): readonly string[] {
-    return [...this.#trials.values()].filter((t) => !t.finished).map((t) => t.name);
+    return [...this.#unfinished];
   }
 
   /**
@@ -123,6 +125,7 @@ export abstract class TrialLifecycleRunner<T extends TrackedTrial> implements Tr
   /** Registers a trial this runner is starting. */
   protected track(trial: T): void {
     this.#trials.set(trial.name, trial);
+    if (!trial.finished) this.#unfinished.add(trial.name);
   }
 
   /** Delivers `e` to every listener. */
@@ -134,6 +137,7 @@ export abstract class TrialLifecycleRunner<T extends TrackedTrial> implements Tr
   protected finishTrial(trial: T, result: TrialExit): void {
     if (trial.finished) return;
     trial.finished = true;
+    this.#unfinished.delete(trial.name);
     this.#events.emit({
       type: 'exited',
       trialName: trial.name,

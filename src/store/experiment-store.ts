@@ -4,6 +4,11 @@
  * Contract (every backend; checked by test/conformance/store.conformance.ts):
  * - Every change happens inside `transaction`; a transaction is all-or-nothing, and transactions
  *   of one store are serialised (no interleaving of two callers' writes).
+ * - Durability: a transaction resolves once it is durable (it survives a process crash and, on a
+ *   store that syncs, a power cut), unless it was run with `{ durable: false }`: it then resolves
+ *   once committed (visible to every reader, kept by a process crash) and becomes durable shortly
+ *   after, at the latest with the next durable transaction or `sync()` — commits become durable in
+ *   commit order, so a durable transaction makes every earlier one durable.
  * - Objects returned are snapshots: later writes never mutate them.
  * - `version` is an optimistic-concurrency counter like Kubernetes' resourceVersion: it grows with
  *   every write of the object; a write given a stale `expectedVersion` fails with ConflictError.
@@ -116,10 +121,27 @@ export interface StoreTx extends StoreReader {
   putAlgorithmState(experiment: string, state: AlgorithmState): Promise<void>;
 }
 
+/** Options of one transaction. */
+export interface TransactionOptions {
+  /**
+   * `false` resolves the transaction once it is committed, without waiting for the disk (as
+   * PostgreSQL's `synchronous_commit = off`): a process crash keeps it, a power cut may lose it
+   * (whole, never in part) until the next durable transaction or `sync()` has resolved. For
+   * bookkeeping that nothing outside the process acts on before a later durable transaction.
+   * @default true
+   */
+  readonly durable?: boolean;
+}
+
 /** A store: transactions, snapshot reads, close. */
 export interface ExperimentStore {
-  /** Runs `fn` in one serialised, all-or-nothing transaction; rolls back if it throws. */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one serialised, all-or-nothing transaction; rolls back if it throws. Resolves
+   * once the transaction is durable, or only committed with `{ durable: false }`.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Resolves once every transaction committed so far is durable. */
+  sync?(): Promise<void>;
   /** Snapshot reads outside a transaction. */
   readonly read: StoreReader;
   /** Closes the store; idempotent. */

@@ -24,7 +24,9 @@ export type {
   StoredExperiment,
   StoredTrial,
   TrialRuntime,
+  TransactionOptions,
 } from './experiment-store.js';
 export { SqliteStore, type SqliteStoreOptions, type SqliteSynchronous } from './sqlite/sqlite-store.js';
 export { SchemaTooNewError, SCHEMA_VERSION } from './sqlite/migrations.js';
 export { openStore } from './open-store.js';
+export { trialListChanges } from './snapshot.js';

@@ -94,8 +94,9 @@ describe('submitExperiment', () => {
 });
 
 describe('admitting an algorithm served by an external service', () => {
+  // ('ext-tpe' is no built-in name; a routed name is never looked up in the registry.)
   const external = raw('ext', {
-    algorithm: { algorithmName: 'tpe', algorithmSettings: [{ name: 'gamma', value: '2' }] },
+    algorithm: { algorithmName: 'ext-tpe', algorithmSettings: [{ name: 'gamma', value: '2' }] },
   });
   const service = (validate: SuggestionService['validateAlgorithmSettings']): SuggestionService => ({
     getSuggestions: () => Promise.resolve({ assignments: [] }),
@@ -103,12 +104,14 @@ describe('admitting an algorithm served by an external service', () => {
   });
 
   it('skips the built-in registry for names the config routes elsewhere, and only for those', () => {
-    expect(() => admitExperiment(external)).toThrow(/unknown algorithm name tpe/);
-    expect(admitExperiment(external, { isExternal: (n) => n === 'tpe' }).spec.algorithm.algorithmName).toBe(
-      'tpe',
-    );
+    expect(() => admitExperiment(external)).toThrow(/unknown algorithm name ext-tpe/);
+    expect(
+      admitExperiment(external, { isExternal: (n) => n === 'ext-tpe' }).spec.algorithm.algorithmName,
+    ).toBe('ext-tpe');
     expect(() =>
-      admitExperiment(raw('r', { algorithm: { algorithmName: 'nope' } }), { isExternal: (n) => n === 'tpe' }),
+      admitExperiment(raw('r', { algorithm: { algorithmName: 'nope' } }), {
+        isExternal: (n) => n === 'ext-tpe',
+      }),
     ).toThrow(/unknown algorithm name nope/);
   });
 
@@ -135,7 +138,7 @@ describe('admitting an algorithm served by an external service', () => {
       },
       { path: 'spec.algorithm', message: 'algorithm_settings: odd path' },
     ]);
-    expect((err as SpecError).message).toMatch(/the service of algorithm tpe rejected experiment ext/);
+    expect((err as SpecError).message).toMatch(/the service of algorithm ext-tpe rejected experiment ext/);
   });
 
   it('admits when the service cannot answer, saying so; never asks it about built-in algorithms', async () => {
@@ -147,14 +150,14 @@ describe('admitting an algorithm served by an external service', () => {
     });
     const e = await admitExperimentWith(external, {
       suggestions: down,
-      isExternal: (n) => n === 'tpe',
+      isExternal: (n) => n === 'ext-tpe',
       onUnverified: (m) => notes.push(m),
     });
     expect(e.metadata.name).toBe('ext');
     expect(notes).toEqual([
-      'the settings of algorithm tpe could not be validated by its service (suggestion service at 127.0.0.1:1: connection refused); continuing',
+      'the settings of algorithm ext-tpe could not be validated by its service (suggestion service at 127.0.0.1:1: connection refused); continuing',
     ]);
-    await admitExperimentWith(raw('builtin'), { suggestions: down, isExternal: (n) => n === 'tpe' });
+    await admitExperimentWith(raw('builtin'), { suggestions: down, isExternal: (n) => n === 'ext-tpe' });
     expect(asked).toBe(1);
   });
 });

@@ -61,6 +61,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description:
+      'trials.changed, experiments.incarnation: so readers fetch only changed trials and experiments',
+    sql: `
+      -- Every insert or update of a trial sets changed to 1 + the experiment's highest, so a reader
+      -- that has seen everything up to N reads only the trials with changed > N.
+      ALTER TABLE trials ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX trials_changes ON trials (experiment, changed);
+      -- A random number per created experiment: with the version, it names one committed state of
+      -- an experiment even across a delete and re-create under the same name.
+      ALTER TABLE experiments ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 0;
+      -- Covers that lookup: the row itself keeps the status, which lists every trial, in overflow
+      -- pages that SQLite would walk to reach the columns after it.
+      CREATE INDEX experiments_key ON experiments (name, version, incarnation);
+    `,
+  },
 ];
 
 /** The schema version this build writes: the last migration's. */

@@ -18,13 +18,26 @@
  * UnavailableError. Other processes' reads never wait: WAL readers and the writer do not block
  * each other.
  *
- * Durability. `synchronous=FULL` by default: SQLite fsyncs the WAL at every commit, so a
- * transaction that has returned survives a killed process *and* a power cut or OS crash. With
- * `NORMAL`, WAL commits reach the operating system but are synced only at checkpoints: a killed
+ * Durability. With `synchronous: 'FULL'` (the default) a transaction resolves only once its commit
+ * is on disk, so it survives a killed process *and* a power cut or OS crash. The sync is a group
+ * commit (`group-sync.ts`): the connection runs SQLite's `synchronous=NORMAL`, and after COMMIT the
+ * store `fdatasync`s the WAL itself, off the event loop, one sync covering every transaction
+ * committed before it began — SQLite's own FULL is exactly NORMAL plus a WAL sync per commit, so
+ * the guarantee is the same while concurrent transactions share a sync and the event loop never
+ * blocks on the disk. The write lock is released at COMMIT, so the next transaction runs while the
+ * previous one's sync is in flight. The one difference from SQLite's FULL: another connection (the
+ * store's own `read`, another process) can see a commit up to one sync before it is durable; a
+ * power cut in that window loses only commits whose `transaction` had not yet resolved, and
+ * everything this engine does outside the store (starting a trial's workload) waits for the
+ * resolution of the transaction that recorded it, which makes every earlier commit durable too
+ * (the WAL is replayed as a prefix).
+ *
+ * With `NORMAL`, commits reach the operating system but are synced only at checkpoints: a killed
  * process (kill -9, OOM, a crash of ours) still loses nothing committed, but a power cut can roll
- * back the last transactions — a trial reported as finished could be forgotten and run again. One
- * fsync per transaction costs little next to a trial's run time, so FULL is the default; NORMAL is
- * an option for throughput-bound uses such as benchmarks.
+ * back the last transactions — a trial reported as finished could be forgotten and run again.
+ * `SQLITE-FULL` is SQLite's own `synchronous=FULL` (an fsync inside every COMMIT, on the event
+ * loop), kept for comparison and for file systems where syncing the WAL from another descriptor
+ * is not trusted.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -33,19 +46,27 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../api/errors.js';
-import type { ExperimentStore, StoreReader, StoreTx } from '../experiment-store.js';
+import type { ExperimentStore, StoreReader, StoreTx, TransactionOptions } from '../experiment-store.js';
 import { AsyncMutex } from '../async-mutex.js';
+import { createRequire } from 'node:module';
+import { Checkpointer } from './checkpointer.js';
+import { GroupSync } from './group-sync.js';
 import { migrate } from './migrations.js';
 import { ReadStatements, WriteStatements } from './sqlite-statements.js';
 import { SqliteReader, SqliteTx } from './sqlite-tx.js';
 
-/** SQLite's sync level for commits (see the module comment for what each survives). */
-export type SqliteSynchronous = 'FULL' | 'NORMAL';
+/**
+ * How commits reach the disk (see the module comment): `FULL` — durable when the transaction
+ * resolves, by group commit; `SQLITE-FULL` — durable when it resolves, one fsync per commit inside
+ * SQLite; `NORMAL` — survives process crashes, not power loss.
+ */
+export type SqliteSynchronous = 'FULL' | 'SQLITE-FULL' | 'NORMAL';
 
 /** Options of `SqliteStore.open`; all optional. */
 export interface SqliteStoreOptions {
   /**
-   * Commit durability: FULL survives process crashes and power loss; NORMAL only process crashes.
+   * Commit durability: FULL and SQLITE-FULL survive process crashes and power loss; NORMAL only
+   * process crashes.
    * @default 'FULL'
    */
   readonly synchronous?: SqliteSynchronous;
@@ -58,12 +79,20 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * Commits between two checkpoints: a commit adds a few pages to the log, so the log stays within
+ * a few thousand pages (SQLite's automatic checkpoint runs at 1000).
+ */
+const CHECKPOINT_EVERY_COMMITS = 500;
 const MEMORY = ':memory:';
 
 /** Bookkeeping for one open transaction. */
 interface TxState {
   active: boolean;
 }
+
+/** Where better-sqlite3 is, for the checkpoint worker to load the same driver. */
+const DRIVER = createRequire(import.meta.url).resolve('better-sqlite3');
 
 function isBusy(error: unknown): boolean {
   return (
@@ -97,6 +126,10 @@ export class SqliteStore implements ExperimentStore {
   readonly #current = new AsyncLocalStorage<TxState>();
   /** The temporary directory of a `':memory:'` store, removed on close. */
   readonly #tempDir: string | undefined;
+  /** The group commit of `synchronous: 'FULL'`; undefined when SQLite syncs (or nothing does). */
+  readonly #groupSync: GroupSync | undefined;
+  /** Checkpoints in a worker thread (file stores); see checkpointer.ts. */
+  readonly #checkpointer: Checkpointer | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -105,14 +138,23 @@ export class SqliteStore implements ExperimentStore {
     reader: Database.Database,
     busyTimeoutMs: number,
     tempDir: string | undefined,
+    groupSync: GroupSync | undefined,
   ) {
     this.path = path;
     this.#tempDir = tempDir;
+    this.#groupSync = groupSync;
+    this.#checkpointer =
+      tempDir === undefined
+        ? new Checkpointer(writer.name, DRIVER, CHECKPOINT_EVERY_COMMITS, () => {
+            if (writer.open) writer.pragma('wal_autocheckpoint = 1000');
+          })
+        : undefined;
     this.#writer = writer;
     this.#reader = reader;
     this.#busyTimeoutMs = busyTimeoutMs;
-    this.#writeSql = new WriteStatements(writer);
-    this.read = new SqliteReader(new ReadStatements(reader), () => this.#assertOpen());
+    const snapshotScope = {};
+    this.#writeSql = new WriteStatements(writer, snapshotScope);
+    this.read = new SqliteReader(new ReadStatements(reader, snapshotScope), () => this.#assertOpen());
   }
 
   /**
@@ -125,6 +167,9 @@ export class SqliteStore implements ExperimentStore {
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const synchronous = options.synchronous ?? 'FULL';
+    if (!['FULL', 'SQLITE-FULL', 'NORMAL'].includes(synchronous)) {
+      throw new RangeError(`synchronous must be FULL, SQLITE-FULL or NORMAL, got ${String(synchronous)}`);
+    }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     if (!Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new RangeError(
@@ -145,14 +190,21 @@ export class SqliteStore implements ExperimentStore {
       if (mode.toLowerCase() !== 'wal') {
         throw new Error(`${shownPath}: SQLite could not switch the file to WAL mode (it stays "${mode}")`);
       }
-      writer.pragma(`synchronous = ${memory ? 'OFF' : synchronous}`);
+      const level = memory ? 'OFF' : synchronous === 'SQLITE-FULL' ? 'FULL' : 'NORMAL';
+      writer.pragma(`synchronous = ${level}`);
       writer.pragma('foreign_keys = ON');
       migrate(writer, shownPath);
+      // From here on the writer never waits inside SQLite: `#begin` waits for other processes'
+      // write locks without blocking the event loop (and holding the lock, nothing else waits).
+      writer.pragma('busy_timeout = 0');
+      // Checkpoints run in a worker thread instead (checkpointer.ts), except for `:memory:`.
+      if (!memory) writer.pragma('wal_autocheckpoint = 0');
 
       const reader = new Database(file, { timeout: busyTimeoutMs });
       opened.push(reader);
       reader.pragma('query_only = ON');
-      return new SqliteStore(shownPath, writer, reader, busyTimeoutMs, tempDir);
+      const groupSync = !memory && synchronous === 'FULL' ? new GroupSync(file) : undefined;
+      return new SqliteStore(shownPath, writer, reader, busyTimeoutMs, tempDir, groupSync);
     } catch (error) {
       for (const db of opened.reverse()) db.close();
       if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
@@ -166,10 +218,14 @@ export class SqliteStore implements ExperimentStore {
    * `tx` is usable only until `fn` settles. `store.read` inside `fn` still reads committed state,
    * not `fn`'s own writes; use `tx` for those.
    *
+   * It resolves once the commit is durable (see the module comment), or, with
+   * `{ durable: false }`, once it is committed: the group commit then syncs it in the background
+   * (with `synchronous: 'FULL'`) without the caller waiting.
+   *
    * @throws Error when called from inside another transaction of this store (it would deadlock).
    * @throws UnavailableError when another process keeps the write lock longer than `busyTimeoutMs`.
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(this.#closedError());
     if (this.#current.getStore()?.active === true) {
       return Promise.reject(
@@ -179,7 +235,7 @@ export class SqliteStore implements ExperimentStore {
         ),
       );
     }
-    return this.#mutex.runExclusive(async () => {
+    const committed = this.#mutex.runExclusive(async () => {
       await this.#begin();
       const state: TxState = { active: true };
       const tx = new SqliteTx(this.#writeSql, () => {
@@ -188,7 +244,13 @@ export class SqliteStore implements ExperimentStore {
       try {
         const result = await this.#current.run(state, () => fn(tx));
         this.#writer.exec('COMMIT');
-        return result;
+        this.#checkpointer?.noteCommit();
+        // Asked for under the lock, so `close` (which waits for the lock) also waits for the sync.
+        const synced = this.#groupSync?.durable();
+        // Awaited below unless the caller does not wait; a failed sync then surfaces in the next
+        // durable transaction's own sync (the WAL stays unsynced until one succeeds).
+        synced?.catch(() => undefined);
+        return { result, synced: options?.durable === false ? undefined : synced };
       } catch (error) {
         if (this.#writer.inTransaction) {
           try {
@@ -202,12 +264,27 @@ export class SqliteStore implements ExperimentStore {
         state.active = false;
       }
     });
+    // The write lock is free again; resolve once the commit is on disk.
+    return committed.then(async ({ result, synced }) => {
+      if (synced !== undefined) await synced;
+      return result;
+    });
+  }
+
+  /**
+   * Resolves once every transaction committed so far is on disk (with `synchronous: 'FULL'`; the
+   * other modes sync inside COMMIT or not at all, so it resolves at once).
+   */
+  async sync(): Promise<void> {
+    await this.#groupSync?.durable();
   }
 
   /** Waits for queued transactions to finish, then closes both connections. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#mutex.idle();
+      await this.#groupSync?.close();
+      await this.#checkpointer?.close();
       this.#reader.close();
       this.#writer.close();
       if (this.#tempDir !== undefined) await rm(this.#tempDir, { recursive: true, force: true });
@@ -220,7 +297,6 @@ export class SqliteStore implements ExperimentStore {
     const deadline = Date.now() + this.#busyTimeoutMs;
     let pause = 1;
     for (;;) {
-      this.#writer.pragma('busy_timeout = 0');
       try {
         this.#writer.exec('BEGIN IMMEDIATE');
         return;
@@ -233,8 +309,6 @@ export class SqliteStore implements ExperimentStore {
             { cause: error },
           );
         }
-      } finally {
-        this.#writer.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
       }
       await sleep(pause);
       pause = Math.min(pause * 2, 25);

@@ -15,6 +15,7 @@ import type {
   TrialPhase,
   TrialStatus,
 } from '../../api/index.js';
+import { randomInt } from 'node:crypto';
 import { ConflictError, NotFoundError, SpecError } from '../../api/errors.js';
 import { EXPERIMENT_LABEL, trialPhase } from '../../api/trial.js';
 import type {
@@ -25,7 +26,7 @@ import type {
   TrialRuntime,
 } from '../experiment-store.js';
 import { fromSortableTime, toSortableTime } from '../observation-time.js';
-import { deepFreeze } from '../snapshot.js';
+import { deepFreeze, recordListDerivation } from '../snapshot.js';
 import type {
   ExperimentRow,
   ObservationRow,
@@ -51,40 +52,136 @@ function parse(json: string): unknown {
   return JSON.parse(json) as unknown;
 }
 
-function experimentSnapshot(row: ExperimentRow): StoredExperiment {
-  const body = parse(row.body) as Omit<Experiment, 'status'>;
+/** An experiment row parsed: its body (all but the status) and status, each deeply frozen. */
+interface ParsedExperiment {
+  readonly body: Omit<Experiment, 'status'>;
+  readonly status: ExperimentStatus | undefined;
+}
+
+function parseExperiment(row: ExperimentRow, cachedBody?: Omit<Experiment, 'status'>): ParsedExperiment {
+  return {
+    body: cachedBody ?? (deepFreeze(parse(row.body)) as Omit<Experiment, 'status'>),
+    status: row.status === null ? undefined : (deepFreeze(parse(row.status)) as ExperimentStatus),
+  };
+}
+
+/** A new snapshot object over frozen parsed parts (which several snapshots may share). */
+function experimentSnapshot(parsed: ParsedExperiment, version: number): StoredExperiment {
   const experiment: Experiment =
-    row.status === null ? body : { ...body, status: parse(row.status) as ExperimentStatus };
-  return deepFreeze({ experiment, version: row.version });
+    parsed.status === undefined ? { ...parsed.body } : { ...parsed.body, status: parsed.status };
+  return Object.freeze({ experiment: Object.freeze(experiment), version });
+}
+
+/** A parsed experiment and the stored text it was parsed from. */
+interface CachedExperiment {
+  readonly row: ExperimentRow;
+  readonly parsed: ParsedExperiment;
 }
 
 /**
- * Parsed trial snapshots by connection, keyed by `seq:version`. A trial's `seq` is never reused and
- * its version grows with every write, so a key names one immutable, frozen snapshot; re-reading an
- * unchanged trial (the controller lists every trial on each pass) skips JSON parsing and freezing.
+ * Parsed experiments by snapshot scope (one per store) and name. A hit needs the very same stored
+ * text (compared as strings, far cheaper than parsing a status that lists every trial), so it is
+ * right whoever wrote the row and whichever connection reads it; when only the status changed,
+ * the parsed body is reused, so `experiment.spec` keeps its identity across status writes. Each
+ * read still gets its own snapshot object around the shared, frozen parts.
  */
-const trialCache = new WeakMap<object, Map<string, StoredTrial>>();
-/** Entries kept per connection before the cache starts over. */
+const experimentCache = new WeakMap<object, Map<string, CachedExperiment>>();
+/** Experiments kept per store before the cache starts over. */
+const EXPERIMENT_CACHE_LIMIT = 1000;
+
+/** Parsed committed experiment states by read connection and name (see `getExperimentCached`). */
+const committedExperiments = new WeakMap<
+  object,
+  Map<string, { readonly version: number; readonly incarnation: number; readonly parsed: ParsedExperiment }>
+>();
+
+function cachedExperimentSnapshot(
+  owner: object | undefined,
+  name: string,
+  row: ExperimentRow,
+): StoredExperiment {
+  if (owner === undefined) return experimentSnapshot(parseExperiment(row), row.version);
+  let cache = experimentCache.get(owner);
+  if (cache === undefined) {
+    cache = new Map();
+    experimentCache.set(owner, cache);
+  }
+  const hit = cache.get(name);
+  let parsed: ParsedExperiment;
+  if (hit !== undefined && hit.row.status === row.status && hit.row.body === row.body) {
+    parsed = hit.parsed;
+  } else {
+    parsed = parseExperiment(
+      row,
+      hit !== undefined && hit.row.body === row.body ? hit.parsed.body : undefined,
+    );
+    if (cache.size >= EXPERIMENT_CACHE_LIMIT) cache.clear();
+    cache.set(name, { row, parsed });
+  }
+  return experimentSnapshot(parsed, row.version);
+}
+
+/**
+ * An experiment's trial list as one connection last read it: the snapshots in seq order, and the
+ * highest change counter seen (see migration 2), so the next read fetches only what changed.
+ */
+interface TrialListCache {
+  readonly list: StoredTrial[];
+  /** Position in `list` by seq. */
+  readonly index: Map<number, number>;
+  since: number;
+  /** What `listTrials` hands out: a frozen copy, replaced when something changed. */
+  frozen: readonly StoredTrial[];
+}
+
+const trialListCache = new WeakMap<object, Map<string, TrialListCache>>();
+/** Experiments whose trial lists are kept per connection before the cache starts over. */
+const TRIAL_LIST_CACHE_LIMIT = 1000;
+
+/**
+ * Parsed trial snapshots by snapshot scope (one per store) and `seq`, with the stored text they
+ * were parsed from. A hit needs the very same text and version, so it is right whoever wrote the
+ * row and whether or not a transaction that wrote it committed: transactions use it too. Re-reading an unchanged
+ * trial (the controller lists every trial on each pass) skips JSON parsing and freezing, and a
+ * trial whose status changed reuses its parsed body (a trial's body never changes).
+ */
+const trialCache = new WeakMap<object, Map<number, { row: TrialRow; snapshot: StoredTrial }>>();
+/** Entries kept per store before the cache starts over. */
 const TRIAL_CACHE_LIMIT = 100_000;
 
-function cachedTrialSnapshot(owner: object | undefined, row: TrialRow): StoredTrial {
-  if (owner === undefined) return trialSnapshot(row);
+function cachedTrialSnapshot(owner: object, row: TrialRow): StoredTrial {
   let cache = trialCache.get(owner);
   if (cache === undefined) {
     cache = new Map();
     trialCache.set(owner, cache);
   }
-  const key = `${row.seq}:${row.version}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
+  const hit = cache.get(row.seq);
+  if (hit !== undefined) {
+    const was = hit.row;
+    if (
+      was.version === row.version &&
+      was.status === row.status &&
+      was.runtime === row.runtime &&
+      was.body === row.body &&
+      was.experiment === row.experiment
+    )
+      return hit.snapshot;
+  }
+  const body = hit !== undefined && hit.row.body === row.body ? bodyOfTrial(hit.snapshot) : undefined;
+  const snapshot = trialSnapshot(row, body);
   if (cache.size >= TRIAL_CACHE_LIMIT) cache.clear();
-  const snapshot = trialSnapshot(row);
-  cache.set(key, snapshot);
+  cache.set(row.seq, { row, snapshot });
   return snapshot;
 }
 
-function trialSnapshot(row: TrialRow): StoredTrial {
-  const body = parse(row.body) as Omit<Trial, 'status'>;
+/** The parsed body (all but the status) of a trial snapshot; frozen like the snapshot. */
+function bodyOfTrial(s: StoredTrial): Omit<Trial, 'status'> {
+  const { status: _status, ...body } = s.trial;
+  return body;
+}
+
+function trialSnapshot(row: TrialRow, parsedBody?: Omit<Trial, 'status'>): StoredTrial {
+  const body = parsedBody ?? (parse(row.body) as Omit<Trial, 'status'>);
   const trial: Trial = { ...body, status: parse(row.status) as TrialStatus };
   const stored: StoredTrial = { trial, experimentName: row.experiment, version: row.version, seq: row.seq };
   return deepFreeze(
@@ -126,28 +223,66 @@ export class SqliteReader implements StoreReader {
   }
 
   /**
-   * Where parsed trial snapshots are cached: the read connection only sees committed rows, so it
-   * caches; a transaction does not (a rolled-back write could reuse a `seq:version` key).
+   * Where trial lists are cached (`listTrialsCached`): on the read connection, which sees only
+   * committed rows; not in a transaction (a rolled-back write could reuse a change counter).
    */
-  protected snapshotCacheOwner(): object | undefined {
+  protected listCacheOwner(): object | undefined {
     return this.sql;
   }
 
   getExperiment(name: string): Promise<StoredExperiment | undefined> {
     return attempt(this.guard, () => {
+      const owner = this.listCacheOwner();
+      if (owner !== undefined) return this.getExperimentCached(owner, name);
       const row = this.sql.getExperiment.get(name);
-      return row === undefined ? undefined : experimentSnapshot(row);
+      // The experiment cache is keyed by the stored text itself, so a transaction may use it too.
+      return row === undefined ? undefined : cachedExperimentSnapshot(this.sql.snapshotScope, name, row);
     });
   }
 
+  /**
+   * An experiment read on the read connection: when its version and incarnation are those of the
+   * state parsed last, that state is used without fetching the body and status (which lists every
+   * trial). The read connection sees only committed states, and a committed (incarnation, version)
+   * pair names one state: every write bumps the version, every creation draws a new incarnation.
+   */
+  private getExperimentCached(owner: object, name: string): StoredExperiment | undefined {
+    let cache = committedExperiments.get(owner);
+    if (cache === undefined) {
+      cache = new Map();
+      committedExperiments.set(owner, cache);
+    }
+    const key = this.sql.experimentKey.get(name);
+    if (key === undefined) return undefined;
+    const hit = cache.get(name);
+    if (hit !== undefined && hit.version === key.version && hit.incarnation === key.incarnation)
+      return experimentSnapshot(hit.parsed, hit.version);
+    const row = this.sql.getExperiment.get(name);
+    if (row === undefined) return undefined;
+    const snapshot = cachedExperimentSnapshot(this.sql.snapshotScope, name, row);
+    if (cache.size >= EXPERIMENT_CACHE_LIMIT) cache.clear();
+    // The parts of the snapshot just made (shared with the text-keyed cache).
+    const { status, ...body } = snapshot.experiment;
+    cache.set(name, {
+      version: row.version,
+      incarnation: row.incarnation,
+      parsed: { body, status },
+    });
+    return snapshot;
+  }
+
   listExperiments(): Promise<readonly StoredExperiment[]> {
-    return attempt(this.guard, () => Object.freeze(this.sql.listExperiments.all().map(experimentSnapshot)));
+    return attempt(this.guard, () =>
+      Object.freeze(
+        this.sql.listExperiments.all().map((row) => experimentSnapshot(parseExperiment(row), row.version)),
+      ),
+    );
   }
 
   getTrial(name: string): Promise<StoredTrial | undefined> {
     return attempt(this.guard, () => {
       const row = this.sql.getTrial.get(name);
-      return row === undefined ? undefined : cachedTrialSnapshot(this.snapshotCacheOwner(), row);
+      return row === undefined ? undefined : cachedTrialSnapshot(this.sql.snapshotScope, row);
     });
   }
 
@@ -157,31 +292,67 @@ export class SqliteReader implements StoreReader {
   ): Promise<readonly StoredTrial[]> {
     return attempt(this.guard, () => {
       const phases = filter?.phases;
-      const owner = this.snapshotCacheOwner();
-      if (phases === undefined && owner !== undefined)
-        return Object.freeze(this.listTrialsCached(owner, experiment));
+      const owner = this.listCacheOwner();
+      if (phases === undefined && owner !== undefined) return this.listTrialsCached(owner, experiment);
       const rows =
         phases === undefined
           ? this.sql.listTrials.all(experiment)
           : this.sql.listTrialsInPhases.all(experiment, JSON.stringify(phases));
-      return Object.freeze(rows.map((row) => cachedTrialSnapshot(this.snapshotCacheOwner(), row)));
+      return Object.freeze(rows.map((row) => cachedTrialSnapshot(this.sql.snapshotScope, row)));
     });
   }
 
-  /** All trials of an experiment, reading the bodies of only the trials not cached at their version. */
-  private listTrialsCached(owner: object, experiment: string): StoredTrial[] {
-    const cache = trialCache.get(owner);
-    const out: StoredTrial[] = [];
-    for (const key of this.sql.listTrialKeys.all(experiment)) {
-      const hit = cache?.get(`${key.seq}:${key.version}`);
-      if (hit !== undefined) {
-        out.push(hit);
-        continue;
-      }
-      const row = this.sql.getTrialBySeq.get(key.seq);
-      if (row !== undefined) out.push(cachedTrialSnapshot(owner, row));
+  /**
+   * All trials of an experiment, reading only the rows changed since this connection's last read.
+   * Trials are removed only with their experiment, and `seq` is never reused, so the cached list
+   * is stale exactly when its first trial is gone from the experiment. That is checked *after*
+   * reading the changes: if the first trial is still there, the experiment was not deleted before
+   * the check, so not before the read either, and the changes read belong to the cached list.
+   */
+  private listTrialsCached(owner: object, experiment: string): readonly StoredTrial[] {
+    let lists = trialListCache.get(owner);
+    if (lists === undefined) {
+      lists = new Map();
+      trialListCache.set(owner, lists);
     }
-    return out;
+    let cache = lists.get(experiment);
+    let rows = this.sql.listTrialChanges.all(experiment, cache?.since ?? -1);
+    const first = cache?.list[0];
+    if (first !== undefined && this.sql.trialInExperiment.get(first.seq, experiment) === undefined) {
+      cache = undefined;
+      rows = this.sql.listTrialChanges.all(experiment, -1);
+    }
+    if (cache === undefined) {
+      if (lists.size >= TRIAL_LIST_CACHE_LIMIT) lists.clear();
+      cache = { list: [], index: new Map(), since: -1, frozen: Object.freeze([]) };
+      lists.set(experiment, cache);
+    }
+    if (rows.length === 0) return cache.frozen;
+    const changed: number[] = [];
+    for (const row of rows) {
+      const snapshot = cachedTrialSnapshot(this.sql.snapshotScope, row);
+      const at = cache.index.get(row.seq);
+      if (at === undefined) {
+        // A new trial's seq exceeds every existing one (AUTOINCREMENT), so appending keeps order.
+        changed.push(cache.list.length);
+        cache.index.set(row.seq, cache.list.length);
+        cache.list.push(snapshot);
+      } else {
+        changed.push(at);
+        cache.list[at] = snapshot;
+      }
+      if (row.changed > cache.since) cache.since = row.changed;
+    }
+    const base = cache.frozen;
+    cache.frozen = Object.freeze(cache.list.slice());
+    // Tell list consumers (the controller's tally) which positions changed, in ascending order.
+    if (base.length > 0)
+      recordListDerivation(
+        cache.frozen,
+        base,
+        changed.sort((a, b) => a - b),
+      );
+    return cache.frozen;
   }
 
   getObservationLog(trial: string, q?: ObservationQuery): Promise<readonly MetricLog[]> {
@@ -209,8 +380,8 @@ export class SqliteTx extends SqliteReader implements StoreTx {
   readonly #write: WriteStatements;
   readonly #now: () => Date;
 
-  /** Transactions never cache snapshots (see SqliteReader). */
-  protected override snapshotCacheOwner(): object | undefined {
+  /** Transactions never cache trial lists (see SqliteReader). */
+  protected override listCacheOwner(): object | undefined {
     return undefined;
   }
 
@@ -233,6 +404,7 @@ export class SqliteTx extends SqliteReader implements StoreTx {
         JSON.stringify(body),
         status === undefined ? null : JSON.stringify(status),
         createdAt,
+        randomInt(1, 2 ** 47),
       );
       return 1;
     });
@@ -284,6 +456,7 @@ export class SqliteTx extends SqliteReader implements StoreTx {
         JSON.stringify(status),
         trialPhase(status),
         runtime === undefined ? null : JSON.stringify(runtime),
+        experiment,
       );
     });
   }
