@@ -56,6 +56,7 @@ import {
   isRestartable,
   restartExperiment,
 } from './experiment-status.js';
+import { EarlyStoppingWatch } from './early-stopping-watch.js';
 import { SOURCE_DIR_ANNOTATION, planLocalTrial } from './local-trial.js';
 import { jsonEqual } from './json-equal.js';
 import { buildTrial } from './trial-factory.js';
@@ -121,6 +122,10 @@ export type ControllerEvent =
 interface LiveTrial {
   readonly name: string;
   readonly experimentName: string;
+  /** The experiment as it was when the trial was launched (for its early-stopping rules). */
+  readonly experiment: Experiment;
+  /** Why the early-stopping rules stopped the trial, once they did. */
+  earlyStopReason: string | undefined;
   readonly trial: Trial;
   readonly workDir: string;
   readonly collectors: Map<string, MetricsCollector>;
@@ -170,6 +175,7 @@ export class Controller {
   /** Experiments with a pass scheduled to write a status held back by `statusIntervalMs`. */
   private readonly statusPassScheduled = new Set<string>();
   private readonly unsubscribe: () => void;
+  private readonly earlyStopping: EarlyStoppingWatch;
   private resyncTimer: NodeJS.Timeout | undefined;
   private state: 'running' | 'stopping' | 'stopped' = 'running';
 
@@ -191,6 +197,7 @@ export class Controller {
       (name, err) => this.failWatchers(name, err),
     );
     this.unsubscribe = this.opts.runner.onEvent((e) => this.onRunnerEvent(e));
+    this.earlyStopping = new EarlyStoppingWatch(this.opts.store);
   }
 
   /** A controller over the given store, suggestion service and runner. */
@@ -718,6 +725,8 @@ export class Controller {
     const live: LiveTrial = {
       name,
       experimentName: e.metadata.name,
+      experiment: e,
+      earlyStopReason: undefined,
       trial,
       workDir: trialDir,
       collectors,
@@ -847,6 +856,7 @@ export class Controller {
     const stderrTail =
       exitSeen !== undefined && local ? await tailLines(path.join(live.workDir, 'stderr.log'), 3) : '';
     let ended: ExitEvent | undefined;
+    let reported = false;
     await this.opts.store.transaction(
       async (tx) => {
         const started = live.started;
@@ -875,7 +885,10 @@ export class Controller {
           };
           this.emit({ type: 'trial', trial: { ...cur.trial, status } });
         }
-        if (logs.length > 0) await tx.appendObservations(live.name, logs);
+        if (logs.length > 0) {
+          await tx.appendObservations(live.name, logs);
+          reported = true;
+        }
         if (exit) {
           status = await this.exitStatus(tx, live, exit, status, stderrTail);
           if (exit.stopReason !== 'Interrupted') {
@@ -893,10 +906,25 @@ export class Controller {
       { durable: !this.opts.deferDurability },
     );
     if (ended) {
+      this.earlyStopping.invalidate(live.experimentName);
       this.live.delete(live.name);
       // An interrupted trial is re-run when the experiment resumes, not now.
       if (ended.stopReason !== 'Interrupted') this.queue.add(live.experimentName);
+    } else if (reported && live.earlyStopReason === undefined && live.experiment.spec.earlyStopping) {
+      await this.applyEarlyStopping(live);
     }
+  }
+
+  /**
+   * Checks a running trial's log against the experiment's early-stopping rules and stops it when
+   * they all hold; it then ends EarlyStopped with its observation (see `exitStatus`).
+   */
+  private async applyEarlyStopping(live: LiveTrial): Promise<void> {
+    const decision = await this.earlyStopping.check(live.experiment, live.name);
+    if (!decision || !this.live.has(live.name) || live.earlyStopReason !== undefined) return;
+    live.earlyStopReason = decision.reason;
+    this.emit({ type: 'notice', message: `early stopping trial ${live.name}: ${decision.reason}` });
+    this.track(this.opts.runner.stop(live.name, 'EarlyStopped'));
   }
 
   /** The trial's status after its workload exited (its observation logs are written already). */
@@ -932,7 +960,9 @@ export class Controller {
         'EarlyStopped',
         'True',
         TrialReason.EarlyStopped,
-        'Trial is early stopped',
+        live.earlyStopReason !== undefined
+          ? `Trial is early stopped: ${live.earlyStopReason}`
+          : 'Trial is early stopped',
         now,
       );
     } else if (stopped) {

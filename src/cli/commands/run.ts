@@ -120,11 +120,6 @@ async function runWith(
       },
     });
     setNotify((line) => progress.notice(`notice: ${line}`));
-    if (current.spec.earlyStopping)
-      progress.notice(
-        `notice: spec.earlyStopping (${current.spec.earlyStopping.algorithmName}) is validated, and its rules are ` +
-          'served by `katib earlystopping-server`, but this embedded run does not apply them to its trials yet',
-      );
     const controller = Controller.create({
       store,
       suggestions,
