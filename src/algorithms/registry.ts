@@ -6,9 +6,15 @@
 import type { ExperimentSpec } from '../api/experiment.js';
 import { FieldPath, type FieldError } from '../api/field-error.js';
 import type { AlgorithmDefinition } from './algorithm-definition.js';
+import { bayesOptAlgorithm } from './bayesopt/index.js';
+import { cmaesAlgorithm } from './cmaes/index.js';
 import { gridAlgorithm } from './grid/index.js';
+import { ashaAlgorithm, hyperbandAlgorithm } from './hyperband/index.js';
+import { pbtAlgorithm } from './pbt/index.js';
 import { randomAlgorithm } from './random/index.js';
 import { ALGORITHM_SETTINGS_PATH, parseSettings } from './settings.js';
+import { sobolAlgorithm } from './sobol/index.js';
+import { multivariateTpeAlgorithm, tpeAlgorithm } from './tpe/index.js';
 
 /** A registered algorithm with its settings type erased (settings flow only from its own parser to its own factory). */
 export type AnyAlgorithmDefinition = AlgorithmDefinition<object>;
@@ -108,7 +114,18 @@ export class AlgorithmRegistry {
 }
 
 /** Every algorithm this build ships. */
-export const builtinAlgorithms: AlgorithmRegistry = new AlgorithmRegistry([randomAlgorithm, gridAlgorithm]);
+export const builtinAlgorithms: AlgorithmRegistry = new AlgorithmRegistry([
+  randomAlgorithm,
+  gridAlgorithm,
+  tpeAlgorithm,
+  multivariateTpeAlgorithm,
+  sobolAlgorithm,
+  cmaesAlgorithm,
+  bayesOptAlgorithm,
+  hyperbandAlgorithm,
+  ashaAlgorithm,
+  pbtAlgorithm,
+]);
 
 /** The built-in definition for a Katib algorithm name. */
 export function findAlgorithm(name: string): AnyAlgorithmDefinition | undefined {

@@ -33,6 +33,15 @@ describe('examples', () => {
     ['quadratic-trainjob.yaml', /Succeeded/],
     ['quadratic-pytorchjob.yaml', /Succeeded/],
     ['metadata-substitution.yaml', /Succeeded/],
+    // One experiment per model-based and multi-fidelity algorithm, through the engine.
+    ['branin-sobol.yaml', /ExperimentMaxTrialsReached/],
+    ['branin-bayesianoptimization.yaml', /ExperimentMaxTrialsReached/],
+    ['branin-tpe.yaml', /ExperimentMaxTrialsReached/],
+    ['branin-multivariate-tpe.yaml', /ExperimentMaxTrialsReached/],
+    ['branin-cmaes.yaml', /ExperimentMaxTrialsReached/],
+    ['hyperband.yaml', /ExperimentSuggestionEndReached/],
+    ['asha.yaml', /ExperimentMaxTrialsReached/],
+    ['pbt.yaml', /ExperimentMaxTrialsReached/],
   ];
   it.each(quick)('%s runs to completion here', async (file, outcome) => {
     const dir = tempProject();

@@ -1,0 +1,13 @@
+/** Small dense linear algebra on flat `Float64Array`s for the model-based algorithms. */
+export {
+  JITTER_LADDER,
+  choleskyInverse,
+  choleskySolve,
+  choleskyWithJitter,
+  factorRows,
+  halfLogDeterminant,
+  solveLower,
+  solveUpperTransposed,
+  type CholeskyFactor,
+} from './cholesky.js';
+export { minimizeLbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
