@@ -16,3 +16,5 @@ export { Controller, admitExperiment, submitExperiment } from './controller/inde
 export type { ControllerOptions, ControllerEvent } from './controller/index.js';
 export { openStore } from './store/index.js';
 export type { ExperimentStore } from './store/index.js';
+export { TfEventsWriter } from './metrics-collector/tfevents/index.js';
+export type { TfEventsWriterOptions } from './metrics-collector/tfevents/index.js';

@@ -33,13 +33,18 @@ import {
   type TrialStatus,
   type TrialView,
 } from '../api/index.js';
+import { PBT_PARENT_LABEL } from '../algorithms/pbt/index.js';
+import { DEFAULT_PROMETHEUS_PATH, DEFAULT_PROMETHEUS_PORT } from '../api/defaults.js';
 import {
+  collectedMetricNames,
   createMetricsCollector,
   isObservationAvailable,
   summarizeObservation,
   unavailableLog,
   type MetricsCollector,
 } from '../metrics-collector/index.js';
+import { PrometheusScraper } from '../metrics-collector/prometheus/index.js';
+import { TfEventsCollector } from '../metrics-collector/tfevents/index.js';
 import type { RunnerEvent, StopReason, TrialRunner } from '../runners/index.js';
 import type {
   ExperimentStore,
@@ -111,6 +116,19 @@ export interface ControllerOptions {
    * @default 50 for the in-process runner, else 0
    */
   readonly statusIntervalMs?: number;
+  /** Environment added to every local trial (e.g. `KATIB_DB_MANAGER_ADDRESS` for Push). @default {} */
+  readonly trialEnv?: Readonly<Record<string, string>>;
+  /**
+   * How often metrics that are polled rather than streamed are read while a trial runs, in ms:
+   * TensorFlow event files (TensorFlowEvent) and the trial's Prometheus endpoint (PrometheusMetric).
+   * @default 1000
+   */
+  readonly metricsPollIntervalMs?: number;
+}
+
+/** A source of metric logs read by polling (an event-file directory, an HTTP endpoint). */
+interface MetricsPoller {
+  poll(): Promise<readonly MetricLog[]>;
 }
 
 /** Something the controller did, for progress displays. */
@@ -126,6 +144,9 @@ interface LiveTrial {
   readonly experiment: Experiment;
   /** Why the early-stopping rules stopped the trial, once they did. */
   earlyStopReason: string | undefined;
+  /** Polled metric sources, read every `metricsPollIntervalMs` and once more at the exit. */
+  readonly pollers: readonly MetricsPoller[];
+  pollTimer: NodeJS.Timeout | undefined;
   readonly trial: Trial;
   readonly workDir: string;
   readonly collectors: Map<string, MetricsCollector>;
@@ -190,6 +211,8 @@ export class Controller {
       resyncIntervalMs: 2000,
       deferDurability: opts.runner.kind === 'in-process',
       statusIntervalMs: opts.runner.kind === 'in-process' ? 50 : 0,
+      trialEnv: {},
+      metricsPollIntervalMs: 1000,
       ...opts,
     };
     this.queue = new WorkQueue(
@@ -703,8 +726,14 @@ export class Controller {
       if (local) await fs.rename(trialDir, `${trialDir}.attempt-${attempt - 1}`).catch(() => undefined);
     }
     const sourceDir = e.metadata.annotations?.[SOURCE_DIR_ANNOTATION];
-    const plan = planLocalTrial(trial, trialDir, sourceDir);
+    const checkpointPath = checkpointPathOf(e);
+    const plan = planLocalTrial(trial, trialDir, sourceDir, {
+      ...(checkpointPath !== undefined ? { checkpointPath } : {}),
+      env: this.opts.trialEnv,
+    });
     if (local) for (const dir of plan.directories) await fs.mkdir(dir, { recursive: true });
+    if (local && plan.checkpointDir)
+      await this.seedCheckpoint(plan.checkpointDir, trial.metadata.labels?.[PBT_PARENT_LABEL]);
     const collectors = new Map<string, MetricsCollector>();
     const spec = trial.spec.metricsCollector;
     const kind = spec.collector?.kind ?? 'StdOut';
@@ -722,11 +751,24 @@ export class Controller {
     } catch (err) {
       collectorError = err instanceof Error ? err.message : String(err);
     }
+    const pollers: MetricsPoller[] = [];
+    const metricNames = collectedMetricNames(trial.spec.objective);
+    if (kind === 'TensorFlowEvent' && plan.metricsDir) {
+      const events = new TfEventsCollector(plan.metricsDir, metricNames);
+      pollers.push({ poll: () => events.poll() });
+    } else if (kind === 'PrometheusMetric') {
+      const httpGet = spec.source?.httpGet;
+      const url = `http://127.0.0.1:${String(httpGet?.port ?? DEFAULT_PROMETHEUS_PORT)}${httpGet?.path ?? DEFAULT_PROMETHEUS_PATH}`;
+      const scraper = new PrometheusScraper({ url, metricNames, now: this.opts.now });
+      pollers.push({ poll: () => scraper.scrape() });
+    }
     const live: LiveTrial = {
       name,
       experimentName: e.metadata.name,
       experiment: e,
       earlyStopReason: undefined,
+      pollers,
+      pollTimer: undefined,
       trial,
       workDir: trialDir,
       collectors,
@@ -769,6 +811,35 @@ export class Controller {
       return;
     }
     await this.opts.runner.start(plan.run);
+    if (pollers.length > 0 && this.live.get(name) === live) {
+      live.pollTimer = setInterval(() => this.chain(live, () => this.poll(live)), this.opts.metricsPollIntervalMs);
+      live.pollTimer.unref();
+    }
+  }
+
+  /** Reads the trial's polled metric sources once; new logs are written like streamed ones. */
+  private async poll(live: LiveTrial): Promise<void> {
+    for (const p of live.pollers) {
+      const logs = await p.poll();
+      if (logs.length === 0) continue;
+      live.buffer.push(...logs);
+      this.scheduleFlush(live);
+    }
+  }
+
+  /**
+   * Prepares a pbt trial's checkpoint directory: a fresh copy of its parent's (the trial named by
+   * the `parent` label), or an empty directory for a trial without one.
+   */
+  private async seedCheckpoint(dir: string, parent: string | undefined): Promise<void> {
+    await fs.rm(dir, { recursive: true, force: true });
+    const from = parent ? path.join(this.opts.trialsDir, parent, 'checkpoint') : undefined;
+    if (from && (await fs.stat(from).catch(() => undefined))?.isDirectory()) {
+      await fs.cp(from, dir, { recursive: true });
+      this.emit({ type: 'notice', message: `checkpoint of ${parent ?? ''} copied for its child` });
+    } else {
+      await fs.mkdir(dir, { recursive: true });
+    }
   }
 
   private onRunnerEvent(e: RunnerEvent): void {
@@ -796,9 +867,22 @@ export class Controller {
           clearTimeout(live.flushTimer);
           live.flushTimer = undefined;
         }
+        if (live.pollTimer) {
+          clearInterval(live.pollTimer);
+          live.pollTimer = undefined;
+        }
         for (const c of live.collectors.values()) live.buffer.push(...c.end());
-        live.exit = e;
-        this.scheduleWrite(live, 'now');
+        if (live.pollers.length === 0) {
+          live.exit = e;
+          this.scheduleWrite(live, 'now');
+          return;
+        }
+        // Whatever the trial wrote last (event files) is read before its end is recorded.
+        this.chain(live, async () => {
+          await this.poll(live);
+          live.exit = e;
+          this.scheduleWrite(live, 'now');
+        });
         return;
     }
   }
@@ -1264,4 +1348,11 @@ async function tailLines(file: string, n: number): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/** pbt's `suggestion_trial_dir` setting: the container path of a trial's checkpoint directory. */
+function checkpointPathOf(e: Experiment): string | undefined {
+  if (e.spec.algorithm.algorithmName !== 'pbt') return undefined;
+  const v = e.spec.algorithm.algorithmSettings?.find((s) => s.name === 'suggestion_trial_dir')?.value;
+  return v !== undefined && v.trim() !== '' ? v : undefined;
 }

@@ -5,8 +5,11 @@
  *   experiment file, so an example's `node trials/quadratic.mjs` finds its script; without a
  *   `workingDir` the process runs in its own trial directory.
  * - The File collector's path (an absolute path inside a container, such as
- *   `/var/log/katib/metrics.log`) is mapped into the trial directory, and the same string is
- *   rewritten wherever it appears in the manifest (args, env), so parallel trials never share a file.
+ *   `/var/log/katib/metrics.log`) and the TensorFlowEvent collector's directory are mapped into
+ *   the trial directory, and the same string is rewritten wherever it appears in the manifest
+ *   (args, env), so parallel trials never share a file.
+ * - pbt's `suggestion_trial_dir` (where Katib mounts the trial's checkpoint volume) becomes the
+ *   trial's own `checkpoint/` directory in the same way, also given as `$KATIB_TRIAL_CHECKPOINT_DIR`.
  */
 import path from 'node:path';
 import type { Trial } from '../api/index.js';
@@ -22,6 +25,24 @@ export interface LocalTrialPlan {
   readonly directories: readonly string[];
   /** The metrics file the File collector tails, if any. */
   readonly metricsFile?: string;
+  /** The directory the TensorFlowEvent collector reads, if any. */
+  readonly metricsDir?: string;
+  /** The trial's own checkpoint directory (pbt), if any. */
+  readonly checkpointDir?: string;
+}
+
+/** Environment variable naming a trial's checkpoint directory (pbt's `suggestion_trial_dir`, mapped). */
+export const CHECKPOINT_DIR_ENV = 'KATIB_TRIAL_CHECKPOINT_DIR';
+
+/** Extra inputs of {@link planLocalTrial}. */
+export interface LocalTrialOptions {
+  /**
+   * A container path (pbt's `suggestion_trial_dir`) that becomes a per-trial local directory:
+   * `<trialDir>/checkpoint`, substituted wherever the path appears in the manifest.
+   */
+  readonly checkpointPath?: string;
+  /** More environment for the trial (e.g. the db-manager address for Push). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Plans the local run of `trial` in `trialDir`; `sourceDir` is the experiment file's directory. */
@@ -29,29 +50,58 @@ export function planLocalTrial(
   trial: Trial,
   trialDir: string,
   sourceDir: string | undefined,
+  options: LocalTrialOptions = {},
 ): LocalTrialPlan {
   const directories = [trialDir];
   let metricsFile: string | undefined;
-  let rewrite: ((s: string) => string) | undefined;
+  let metricsDir: string | undefined;
+  let checkpointDir: string | undefined;
+  const rewrites: [from: string, to: string][] = [];
   const collector = trial.spec.metricsCollector;
+  const kind = collector.collector?.kind;
   const fsPath = collector.source?.fileSystemPath?.path;
-  if (collector.collector?.kind === 'File' && fsPath) {
-    metricsFile = path.join(trialDir, 'metrics', fsPath.replace(/^\/+/, ''));
-    directories.push(path.dirname(metricsFile));
-    const from = fsPath;
-    const to = metricsFile;
-    rewrite = (s) => s.split(from).join(to);
+  if ((kind === 'File' || kind === 'TensorFlowEvent') && fsPath) {
+    const local = path.join(trialDir, 'metrics', fsPath.replace(/^\/+/, ''));
+    if (kind === 'File') {
+      metricsFile = local;
+      directories.push(path.dirname(local));
+    } else {
+      metricsDir = local;
+      directories.push(local);
+    }
+    rewrites.push([fsPath, local]);
   }
+  if (options.checkpointPath) {
+    checkpointDir = path.join(trialDir, 'checkpoint');
+    // `/ckpt/` and `/ckpt` both name the directory: map the path without its trailing slash.
+    const from = options.checkpointPath.replace(/\/+$/, '') || options.checkpointPath;
+    rewrites.push([from, checkpointDir]);
+  }
+  const rewrite =
+    rewrites.length > 0
+      ? (s: string) => rewrites.reduce((acc, [from, to]) => acc.split(from).join(to), s)
+      : undefined;
   const base = sourceDir ?? process.cwd();
   const runSpec = trial.spec.runSpec ? rewriteManifest(trial.spec.runSpec, base, rewrite) : undefined;
   const localTrial: Trial = runSpec ? { ...trial, spec: { ...trial.spec, runSpec } } : trial;
   const run: TrialRun = {
     trial: localTrial,
     workDir: trialDir,
-    env: { KATIB_TRIAL_DIR: trialDir, ...(sourceDir ? { KATIB_EXPERIMENT_DIR: sourceDir } : {}) },
+    env: {
+      ...options.env,
+      KATIB_TRIAL_DIR: trialDir,
+      ...(sourceDir ? { KATIB_EXPERIMENT_DIR: sourceDir } : {}),
+      ...(checkpointDir ? { [CHECKPOINT_DIR_ENV]: checkpointDir } : {}),
+    },
     ...(metricsFile ? { watchFiles: [metricsFile] } : {}),
   };
-  return metricsFile ? { run, directories, metricsFile } : { run, directories };
+  return {
+    run,
+    directories,
+    ...(metricsFile ? { metricsFile } : {}),
+    ...(metricsDir ? { metricsDir } : {}),
+    ...(checkpointDir ? { checkpointDir } : {}),
+  };
 }
 
 function rewriteManifest(

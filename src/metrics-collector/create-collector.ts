@@ -54,9 +54,10 @@ export class NullMetricsCollector implements MetricsCollector {
  *
  * Metrics reported are the objective metric and the additional metrics.
  *
- * @throws SpecError for `TensorFlowEvent`, `PrometheusMetric` and `Custom` (not supported yet in
- *   embedded mode), an unknown kind, a JSON file with filters, or a filter that is not a usable
- *   Go regexp with two capturing groups.
+ * @throws SpecError for `TensorFlowEvent` and `PrometheusMetric` (read by polling, not from a
+ *   stream: see `TfEventsCollector` and `PrometheusScraper`), `Custom` (the trial reports itself, as
+ *   with `Push`), an unknown kind, a JSON file with filters, or a filter that is not a usable Go
+ *   regexp with two capturing groups.
  */
 export function createMetricsCollector(
   spec: MetricsCollectorSpec,
@@ -112,7 +113,7 @@ export function createMetricsCollector(
         [
           {
             path: `${SPEC_PATH}.collector.kind`,
-            message: `metrics collector kind "${kind}" is not supported yet in embedded mode (use StdOut, File or Push)`,
+            message: `metrics collector kind "${kind}" is not read from a stream (TensorFlowEvent and PrometheusMetric are polled; Custom trials report through the db-manager)`,
             value: kind,
           },
         ],

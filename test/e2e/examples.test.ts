@@ -41,7 +41,10 @@ describe('examples', () => {
     ['branin-cmaes.yaml', /ExperimentMaxTrialsReached/],
     ['hyperband.yaml', /ExperimentSuggestionEndReached/],
     ['asha.yaml', /ExperimentMaxTrialsReached/],
-    ['pbt.yaml', /ExperimentMaxTrialsReached/],
+    // The other metrics collectors: event files, pushes to the db-manager, a Prometheus endpoint.
+    ['tfevent-quadratic.yaml', /ExperimentMaxTrialsReached/],
+    ['push-quadratic.yaml', /ExperimentMaxTrialsReached/],
+    ['prometheus-quadratic.yaml', /ExperimentMaxTrialsReached/],
   ];
   it.each(quick)('%s runs to completion here', async (file, outcome) => {
     const dir = tempProject();

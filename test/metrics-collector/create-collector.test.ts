@@ -83,7 +83,7 @@ describe('createMetricsCollector', () => {
     'refuses %s as not supported yet',
     (kind) => {
       const err = specError(() => createMetricsCollector({ collector: { kind } }, objective));
-      expect(err.message).toContain(`"${kind}" is not supported yet in embedded mode`);
+      expect(err.message).toContain(`"${kind}" is not read from a stream`);
       expect(err.errors[0]?.path).toBe('spec.metricsCollectorSpec.collector.kind');
     },
   );

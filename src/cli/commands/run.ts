@@ -7,6 +7,8 @@ import path from 'node:path';
 import { loadExperimentFile, type Experiment } from '../../api/index.js';
 import { RoutingSuggestionService, resolveSuggestionConfig } from '../../suggestion/index.js';
 import { LocalProcessRunner } from '../../runners/index.js';
+import { DB_MANAGER_ADDRESS_ENV } from '../../sdk/report-metrics.js';
+import { DBManagerServer } from '../../server/index.js';
 import {
   Controller,
   SOURCE_DIR_ANNOTATION,
@@ -120,12 +122,21 @@ async function runWith(
       },
     });
     setNotify((line) => progress.notice(`notice: ${line}`));
+    // Push (and Custom) trials report their metrics themselves, through Katib's DBManager API:
+    // serve it on this store for the run, and tell the trials where (KATIB_DB_MANAGER_ADDRESS).
+    const collectorKind = current.spec.metricsCollectorSpec.collector?.kind;
+    const dbManager =
+      collectorKind === 'Push' || collectorKind === 'Custom'
+        ? await DBManagerServer.start({ store, host: '127.0.0.1', port: 0 })
+        : undefined;
+    if (dbManager) err.write(`trials push metrics to the db-manager on ${dbManager.address}\n`);
     const controller = Controller.create({
       store,
       suggestions,
       ...(deadlineMs !== undefined ? { suggestionDeadlineMs: deadlineMs } : {}),
       runner,
       trialsDir: ctx.trialsDir,
+      ...(dbManager ? { trialEnv: { [DB_MANAGER_ADDRESS_ENV]: dbManager.address } } : {}),
       killOrphan: (trialName, pgid) => LocalProcessRunner.killOrphanedProcessGroup(pgid, trialName),
     });
     controller.on((e) => {
@@ -163,6 +174,7 @@ async function runWith(
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       progress.stop();
+      await dbManager?.close();
     }
   } finally {
     await store.close();
