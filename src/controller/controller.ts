@@ -812,7 +812,10 @@ export class Controller {
     }
     await this.opts.runner.start(plan.run);
     if (pollers.length > 0 && this.live.get(name) === live) {
-      live.pollTimer = setInterval(() => this.chain(live, () => this.poll(live)), this.opts.metricsPollIntervalMs);
+      live.pollTimer = setInterval(
+        () => this.chain(live, () => this.poll(live)),
+        this.opts.metricsPollIntervalMs,
+      );
       live.pollTimer.unref();
     }
   }
