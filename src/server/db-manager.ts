@@ -59,7 +59,8 @@ import {
   type GrpcError,
 } from '../grpc/index.js';
 import { normalizeTimeStamp, parseMetricNumber } from '../metrics-collector/index.js';
-import type { ExperimentStore, StoreTx } from '../store/index.js';
+import type { ExperimentStore } from '../store/index.js';
+import { reportObservations } from './report-observations.js';
 
 /** Katib's db-manager port. */
 export const DEFAULT_DB_MANAGER_PORT = 6789;
@@ -209,15 +210,7 @@ class DBManagerService {
           `${this.maxLogs}; send them in several requests`,
       );
     }
-    const logs = parseMetricLogs(wireLogs);
-    await this.store.transaction(async (tx) => {
-      if ((await tx.getTrial(trial)) === undefined) {
-        throw new NotFoundError(
-          `trial "${trial}" not found: metrics can only be reported for a trial in the store`,
-        );
-      }
-      if (logs.length > 0) await tx.appendObservations(trial, await withSteps(tx, trial, logs));
-    });
+    await reportObservations(this.store, trial, parseMetricLogs(wireLogs));
     return {};
   }
 
@@ -348,25 +341,6 @@ function parseMetricLogs(wire: readonly (WireMetricLog | null)[]): MetricLog[] {
     errors.push({ path: 'observation_log.metric_logs', message: `${more} more problems not listed` });
   if (errors.length > 0) throw new SpecError(errors, 'invalid ReportObservationLog request');
   return logs;
-}
-
-/**
- * Numbers each log with its step: per metric, one more than the reports stored so far (or than the
- * largest stored step, if larger), counting up through the request in order.
- */
-async function withSteps(tx: StoreTx, trial: string, logs: readonly MetricLog[]): Promise<MetricLog[]> {
-  const last = new Map<string, number>();
-  for (const name of new Set(logs.map((l) => l.metricName))) {
-    const stored = await tx.getObservationLog(trial, { metricName: name });
-    let top = stored.length;
-    for (const log of stored) if (log.step !== undefined && log.step > top) top = log.step;
-    last.set(name, top);
-  }
-  return logs.map((log) => {
-    const step = (last.get(log.metricName) ?? 0) + 1;
-    last.set(log.metricName, step);
-    return { ...log, step };
-  });
 }
 
 function optionalTime(value: string | undefined, field: string, errors: FieldError[]): string | undefined {

@@ -16,3 +16,10 @@ export {
   toGoRfc3339Nano,
   type DBManagerServerOptions,
 } from './db-manager.js';
+export {
+  API_URL_ENV,
+  MetricsHttpServer,
+  parseReport,
+  type MetricsHttpServerOptions,
+} from './metrics-http.js';
+export { reportObservations } from './report-observations.js';

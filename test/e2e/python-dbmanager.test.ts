@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MetricsHttpServer } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 import { experimentFixture, trialFixture } from '../conformance/store.conformance.js';
 import { ROOT } from './helpers.js';
@@ -199,6 +200,56 @@ print(json.dumps(errors))
       ]);
     } finally {
       await after.close();
+    }
+  });
+  it('the Python helper reports over the REST endpoint with the standard library only', async () => {
+    const db = path.join(dir, 'rest.db');
+    const trial = 'pyrest-xyz';
+    const store = await openStore(db);
+    try {
+      await store.transaction(async (tx) => {
+        await tx.createExperiment(experimentFixture('pyrest'));
+        await tx.createTrial(trialFixture('pyrest', trial, 'Running'));
+      });
+      const rest = await MetricsHttpServer.start({ store });
+      const script = `
+import json
+from katib_ts import report_metrics, ReportMetricsError
+report_metrics({"loss": 0.5}, transport="http")
+report_metrics({"loss": 0.25, "accuracy": 0.9}, transport="http")
+errors = {}
+try:
+    report_metrics({"loss": 1}, trial_name="nobody", transport="http")
+except ReportMetricsError as e:
+    errors["unknown_trial"] = str(e)
+print(json.dumps(errors))
+`;
+      try {
+        const { stdout } = await run(
+          PYTHON,
+          [
+            '-I',
+            '-c',
+            `import sys; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'sdk', 'python'))})\n${script}`,
+          ],
+          {
+            env: { ...process.env, KATIB_TRIAL_NAME: trial, KATIB_API_URL: rest.url },
+          },
+        );
+        expect(JSON.parse(stdout).unknown_trial).toMatch(
+          /^POST http:\/\/127\.0\.0\.1:\d+\/api\/v1beta1\/trials\/nobody\/observations failed: 404: trial "nobody" not found/,
+        );
+      } finally {
+        await rest.close();
+      }
+      const logs = await store.read.getObservationLog(trial);
+      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
+        ['loss', '0.5', 1],
+        ['loss', '0.25', 2],
+        ['accuracy', '0.9', 1],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 });

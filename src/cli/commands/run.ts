@@ -8,7 +8,7 @@ import { loadExperimentFile, type Experiment } from '../../api/index.js';
 import { RoutingSuggestionService, resolveSuggestionConfig } from '../../suggestion/index.js';
 import { LocalProcessRunner } from '../../runners/index.js';
 import { DB_MANAGER_ADDRESS_ENV } from '../../sdk/report-metrics.js';
-import { DBManagerServer } from '../../server/index.js';
+import { API_URL_ENV, DBManagerServer, MetricsHttpServer } from '../../server/index.js';
 import {
   Controller,
   SOURCE_DIR_ANNOTATION,
@@ -125,18 +125,22 @@ async function runWith(
     // Push (and Custom) trials report their metrics themselves, through Katib's DBManager API:
     // serve it on this store for the run, and tell the trials where (KATIB_DB_MANAGER_ADDRESS).
     const collectorKind = current.spec.metricsCollectorSpec.collector?.kind;
-    const dbManager =
-      collectorKind === 'Push' || collectorKind === 'Custom'
-        ? await DBManagerServer.start({ store, host: '127.0.0.1', port: 0 })
-        : undefined;
-    if (dbManager) err.write(`trials push metrics to the db-manager on ${dbManager.address}\n`);
+    const pushes = collectorKind === 'Push' || collectorKind === 'Custom';
+    const dbManager = pushes ? await DBManagerServer.start({ store, host: '127.0.0.1', port: 0 }) : undefined;
+    const restPush = pushes ? await MetricsHttpServer.start({ store }) : undefined;
+    if (dbManager && restPush)
+      err.write(
+        `trials push metrics to the db-manager on ${dbManager.address} (gRPC) or to ${restPush.url} (REST)\n`,
+      );
     const controller = Controller.create({
       store,
       suggestions,
       ...(deadlineMs !== undefined ? { suggestionDeadlineMs: deadlineMs } : {}),
       runner,
       trialsDir: ctx.trialsDir,
-      ...(dbManager ? { trialEnv: { [DB_MANAGER_ADDRESS_ENV]: dbManager.address } } : {}),
+      ...(dbManager && restPush
+        ? { trialEnv: { [DB_MANAGER_ADDRESS_ENV]: dbManager.address, [API_URL_ENV]: restPush.url } }
+        : {}),
       killOrphan: (trialName, pgid) => LocalProcessRunner.killOrphanedProcessGroup(pgid, trialName),
     });
     controller.on((e) => {
@@ -175,6 +179,7 @@ async function runWith(
       process.off('SIGTERM', onSignal);
       progress.stop();
       await dbManager?.close();
+      await restPush?.close();
     }
   } finally {
     await store.close();
