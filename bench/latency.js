@@ -180,9 +180,12 @@ function report(raw) {
     out.push('| Optuna sampler | n | ms |', '|---|---:|---:|');
     for (const c of peerOnly) out.push(`| ${PEER_SAMPLERS[c.peer]} | ${c.n} | ${fmtMs(median(c.ms))} |`);
   }
-  out.push('', '### Where we lose and why', '');
+  out.push('', '### Where we miss', '');
   if (misses.length === 0) out.push('No row where we miss a bar or Optuna is faster.');
-  else for (const m of misses) out.push(`- ${m}. _Why: to be filled in._`);
+  else {
+    out.push('The reasons are discussed in "Suggestion latency: reading the results" below.', '');
+    for (const m of misses) out.push(`- ${m}.`);
+  }
   return out.join('\n');
 }
 

@@ -248,15 +248,16 @@ export function qualityReport(raw) {
     );
   }
 
-  out.push('', '### Where we lose and why', '');
+  out.push('', '### Where our median is worse', '');
   if (losses.length === 0) out.push('No pair where ours has a worse median.');
   else {
     out.push(
-      'Rows where ours has a worse median than its peer (significant ones first); the lead explains each from the numbers:',
+      'Rows where ours has a worse median than its peer (significant ones first); the reasons are discussed in the',
+      'section "Search quality: reading the results" below (written by hand from these numbers).',
       '',
     );
     losses.sort((x, y) => Number(y.includes('significant')) - Number(x.includes('significant')));
-    for (const l of losses) out.push(`- ${l}. _Why: to be filled in._`);
+    for (const l of losses) out.push(`- ${l}.`);
   }
   return out.join('\n');
 }
