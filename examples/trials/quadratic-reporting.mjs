@@ -11,14 +11,17 @@
 //   node trials/quadratic-reporting.mjs --x=<v> --y=<v> --report=prometheus --port=<p> [--epochs=5]
 //       serves `loss` in the Prometheus text format at http://127.0.0.1:<p>/metrics while it trains,
 //       and keeps serving the last value for --linger-ms (default 2500) after the last epoch
+//   node trials/quadratic-reporting.mjs --x=<v> --y=<v> --report=csv --logdir=<dir> [--epochs=5]
+//       appends `epoch,loss` lines to <logdir>/metrics.csv, for a Custom collector to read
 //
 // Uses katib-ts itself (`npm run build` first): TfEventsWriter and reportMetrics.
+import { appendFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { commandLine } from './args.mjs';
 import { reportMetrics, TfEventsWriter } from 'katib-ts';
 
 const usage =
-  'usage: quadratic-reporting.mjs --x=<number> --y=<number> --report=tfevents|push|prometheus [--logdir=<dir>] [--port=<int>] [--epochs=<int>=5] [--epoch-ms=<int>=150] [--linger-ms=<int>=2500]';
+  'usage: quadratic-reporting.mjs --x=<number> --y=<number> --report=tfevents|push|prometheus|csv [--logdir=<dir>] [--port=<int>] [--epochs=<int>=5] [--epoch-ms=<int>=150] [--linger-ms=<int>=2500]';
 const { fail, parseArgs } = commandLine('quadratic-reporting.mjs', usage, {
   x: 'number',
   y: 'number',
@@ -50,6 +53,16 @@ switch (args.report) {
     }
     break;
   }
+  case 'csv': {
+    if (args.logdir === undefined) fail('--logdir is required with --report=csv');
+    mkdirSync(args.logdir, { recursive: true });
+    for (let e = 1; e <= epochs; e++) {
+      await sleep(epochMs);
+      appendFileSync(`${args.logdir}/metrics.csv`, `${e},${lossAt(e)}\n`);
+    }
+    console.log(`wrote ${epochs} epochs to ${args.logdir}/metrics.csv`);
+    break;
+  }
   case 'push':
     for (let e = 1; e <= epochs; e++) {
       await sleep(epochMs);
@@ -79,5 +92,5 @@ switch (args.report) {
     break;
   }
   default:
-    fail(`--report must be tfevents, push or prometheus, got ${JSON.stringify(args.report)}`);
+    fail(`--report must be tfevents, push, prometheus or csv, got ${JSON.stringify(args.report)}`);
 }

@@ -61,6 +61,7 @@ import {
   isRestartable,
   restartExperiment,
 } from './experiment-status.js';
+import { CustomCollectorProcess } from './custom-collector.js';
 import { EarlyStoppingWatch } from './early-stopping-watch.js';
 import { SOURCE_DIR_ANNOTATION, planLocalTrial } from './local-trial.js';
 import { jsonEqual } from './json-equal.js';
@@ -70,6 +71,9 @@ import { TrialTally, type TrialSummary } from './trial-tally.js';
 import { newTrialName } from './trial-name.js';
 import { trialsForSuggestion } from './trial-view.js';
 import { WorkQueue } from './work-queue.js';
+
+/** How long a Custom collector may run on after its trial ended, in ms. */
+const CUSTOM_COLLECTOR_GRACE_MS = 30_000;
 
 /** Longest wait for ValidateAlgorithmSettings (Katib's timeout for it). */
 const VALIDATE_DEADLINE_MS = 60_000;
@@ -146,6 +150,8 @@ interface LiveTrial {
   earlyStopReason: string | undefined;
   /** Polled metric sources, read every `metricsPollIntervalMs` and once more at the exit. */
   readonly pollers: readonly MetricsPoller[];
+  /** The Custom collector's sidecar process, while it runs. */
+  sidecar: CustomCollectorProcess | undefined;
   pollTimer: NodeJS.Timeout | undefined;
   readonly trial: Trial;
   readonly workDir: string;
@@ -769,6 +775,7 @@ export class Controller {
       earlyStopReason: undefined,
       pollers,
       pollTimer: undefined,
+      sidecar: undefined,
       trial,
       workDir: trialDir,
       collectors,
@@ -811,6 +818,16 @@ export class Controller {
       return;
     }
     await this.opts.runner.start(plan.run);
+    if (local && plan.customCollector && this.live.get(name) === live) {
+      live.sidecar = CustomCollectorProcess.start({
+        container: plan.customCollector,
+        trialName: name,
+        trialDir,
+        baseDir: sourceDir ?? process.cwd(),
+        env: { ...this.opts.trialEnv, ...plan.run.env },
+        ...(plan.markerDir ? { markerDir: plan.markerDir } : {}),
+      });
+    }
     if (pollers.length > 0 && this.live.get(name) === live) {
       live.pollTimer = setInterval(
         () => this.chain(live, () => this.poll(live)),
@@ -875,13 +892,17 @@ export class Controller {
           live.pollTimer = undefined;
         }
         for (const c of live.collectors.values()) live.buffer.push(...c.end());
-        if (live.pollers.length === 0) {
+        if (live.pollers.length === 0 && live.sidecar === undefined) {
           live.exit = e;
           this.scheduleWrite(live, 'now');
           return;
         }
-        // Whatever the trial wrote last (event files) is read before its end is recorded.
+        // Whatever the trial wrote last (event files) and what a Custom collector pushes after it
+        // is read before its end is recorded.
         this.chain(live, async () => {
+          const sidecar = live.sidecar;
+          live.sidecar = undefined;
+          if (sidecar) await sidecar.finish(e.exitCode === 0 ? CUSTOM_COLLECTOR_GRACE_MS : 5000);
           await this.poll(live);
           live.exit = e;
           this.scheduleWrite(live, 'now');

@@ -12,7 +12,7 @@
  *   trial's own `checkpoint/` directory in the same way, also given as `$KATIB_TRIAL_CHECKPOINT_DIR`.
  */
 import path from 'node:path';
-import type { Trial } from '../api/index.js';
+import type { ContainerSpec, Trial } from '../api/index.js';
 import type { TrialRun } from '../runners/index.js';
 
 /** Annotation holding the directory of the file an experiment was loaded from. */
@@ -29,6 +29,10 @@ export interface LocalTrialPlan {
   readonly metricsDir?: string;
   /** The trial's own checkpoint directory (pbt), if any. */
   readonly checkpointDir?: string;
+  /** The Custom collector's container, paths mapped like the trial's, if any. */
+  readonly customCollector?: ContainerSpec;
+  /** Where the Custom collector's completion marker goes (its mapped metrics directory). */
+  readonly markerDir?: string;
 }
 
 /** Environment variable naming a trial's checkpoint directory (pbt's `suggestion_trial_dir`, mapped). */
@@ -60,15 +64,14 @@ export function planLocalTrial(
   const collector = trial.spec.metricsCollector;
   const kind = collector.collector?.kind;
   const fsPath = collector.source?.fileSystemPath?.path;
-  if ((kind === 'File' || kind === 'TensorFlowEvent') && fsPath) {
+  let markerDir: string | undefined;
+  if ((kind === 'File' || kind === 'TensorFlowEvent' || kind === 'Custom') && fsPath) {
     const local = path.join(trialDir, 'metrics', fsPath.replace(/^\/+/, ''));
-    if (kind === 'File') {
-      metricsFile = local;
-      directories.push(path.dirname(local));
-    } else {
-      metricsDir = local;
-      directories.push(local);
-    }
+    const isFile = kind === 'File' || collector.source?.fileSystemPath?.kind === 'File';
+    if (kind === 'File') metricsFile = local;
+    else if (kind === 'TensorFlowEvent') metricsDir = local;
+    markerDir = isFile ? path.dirname(local) : local;
+    directories.push(markerDir);
     rewrites.push([fsPath, local]);
   }
   if (options.checkpointPath) {
@@ -84,6 +87,8 @@ export function planLocalTrial(
   const base = sourceDir ?? process.cwd();
   const runSpec = trial.spec.runSpec ? rewriteManifest(trial.spec.runSpec, base, rewrite) : undefined;
   const localTrial: Trial = runSpec ? { ...trial, spec: { ...trial.spec, runSpec } } : trial;
+  const custom = kind === 'Custom' ? collector.collector?.customCollector : undefined;
+  const customCollector = custom ? toLocalContainer(rewriteManifest(custom, base, rewrite)) : undefined;
   const run: TrialRun = {
     trial: localTrial,
     workDir: trialDir,
@@ -101,6 +106,31 @@ export function planLocalTrial(
     ...(metricsFile ? { metricsFile } : {}),
     ...(metricsDir ? { metricsDir } : {}),
     ...(checkpointDir ? { checkpointDir } : {}),
+    ...(customCollector ? { customCollector } : {}),
+    ...(customCollector && markerDir ? { markerDir } : {}),
+  };
+}
+
+/** The parts of a Kubernetes container a local process needs, from its raw manifest. */
+function toLocalContainer(raw: Record<string, unknown>): ContainerSpec {
+  const strings = (v: unknown): string[] | undefined =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : undefined;
+  const command = strings(raw['command']);
+  const args = strings(raw['args']);
+  const env = Array.isArray(raw['env'])
+    ? (raw['env'] as unknown[]).flatMap((e) => {
+        if (typeof e !== 'object' || e === null) return [];
+        const { name, value } = e as { name?: unknown; value?: unknown };
+        return typeof name === 'string' ? [{ name, ...(typeof value === 'string' ? { value } : {}) }] : [];
+      })
+    : undefined;
+  const workingDir = typeof raw['workingDir'] === 'string' ? raw['workingDir'] : undefined;
+  return {
+    name: typeof raw['name'] === 'string' ? raw['name'] : 'metrics-collector',
+    ...(command ? { command } : {}),
+    ...(args ? { args } : {}),
+    ...(env ? { env } : {}),
+    ...(workingDir !== undefined ? { workingDir } : {}),
   };
 }
 

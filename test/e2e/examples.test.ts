@@ -45,6 +45,7 @@ describe('examples', () => {
     ['tfevent-quadratic.yaml', /ExperimentMaxTrialsReached/],
     ['push-quadratic.yaml', /ExperimentMaxTrialsReached/],
     ['prometheus-quadratic.yaml', /ExperimentMaxTrialsReached/],
+    ['custom-collector.yaml', /ExperimentMaxTrialsReached/],
   ];
   it.each(quick)('%s runs to completion here', async (file, outcome) => {
     const dir = tempProject();
