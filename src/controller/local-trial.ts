@@ -114,7 +114,7 @@ export function planLocalTrial(
 /** The parts of a Kubernetes container a local process needs, from its raw manifest. */
 function toLocalContainer(raw: Record<string, unknown>): ContainerSpec {
   const strings = (v: unknown): string[] | undefined =>
-    Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : undefined;
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
   const command = strings(raw['command']);
   const args = strings(raw['args']);
   const env = Array.isArray(raw['env'])
