@@ -3,6 +3,7 @@ import {
   GpPosterior,
   acquisitionScore,
   acquisitionWithGradient,
+  coordinateCandidates,
   expectedImprovement,
   lowerConfidenceBound,
   normalCdf,
@@ -102,5 +103,24 @@ describe('acquisition functions (minimisation, skopt defaults ξ = 0.01, κ = 1.
       expect(r.score).toBeGreaterThanOrEqual(before);
       for (const v of r.x) expect(v >= 0 && v <= 1).toBe(true);
     }
+  });
+
+  it("coordinate candidates change a few of the centre's coordinates, at least one, inside the cube", () => {
+    const centre = Float64Array.from({ length: 10 }, (_, j) => j / 10);
+    const candidates = coordinateCandidates(2000, centre, 2, Rng.derive(3, 'coordinates'));
+    let total = 0;
+    for (const x of candidates) {
+      let changed = 0;
+      for (let j = 0; j < 10; j++) {
+        expect(x[j]).toBeGreaterThanOrEqual(0);
+        expect(x[j]).toBeLessThan(1);
+        if (x[j] !== centre[j]) changed++;
+      }
+      expect(changed).toBeGreaterThanOrEqual(1);
+      total += changed;
+    }
+    // Each coordinate with probability 2/10, at least one: mean 2 + 0.8^10 ≈ 2.1.
+    expect(total / candidates.length).toBeGreaterThan(1.9);
+    expect(total / candidates.length).toBeLessThan(2.3);
   });
 });

@@ -214,6 +214,52 @@ describe('bayesianoptimization: search', () => {
   });
 });
 
+describe('bayesianoptimization: high dimension (coordinate perturbations of the incumbent)', () => {
+  const LEVY_SPACE: ParameterSpec[] = Array.from({ length: 10 }, (_, i) => ({
+    name: `x${i}`,
+    parameterType: 'double' as const,
+    feasibleSpace: { min: '-10', max: '10' },
+  }));
+  const levy = (a: Assignment): number => {
+    const w = LEVY_SPACE.map((p) => 1 + ((a[p.name] as number) - 1) / 4);
+    const last = w[w.length - 1]!;
+    let f = Math.sin(Math.PI * w[0]!) ** 2 + (last - 1) ** 2 * (1 + Math.sin(2 * Math.PI * last) ** 2);
+    for (let i = 0; i < w.length - 1; i++)
+      f += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
+    return f;
+  };
+
+  it('proposes the incumbent with a few coordinates changed, and improves on the initial design', () => {
+    const trials = optimise(LEVY_SPACE, levy, 30, 1);
+    const losses = trials.map(lossOf);
+    const best = Math.min(...losses);
+    expect(best).toBeLessThan(Math.min(...losses.slice(0, 10)));
+    const next = ask(LEVY_SPACE, trials, 1).assignments[0]!;
+    const incumbent = trials[losses.indexOf(best)]!;
+    const changed = incumbent.parameterAssignments.filter(
+      (p) => Math.abs(Number(p.value) - (next[p.name] as number)) > 1e-9,
+    ).length;
+    expect(changed).toBeGreaterThanOrEqual(1);
+    expect(changed).toBeLessThan(10);
+  });
+
+  it('gives the same suggestions cached or fresh, sequential and in a batch with running trials', () => {
+    const trials = optimise(LEVY_SPACE, levy, 16, 2);
+    const running = trialView(
+      'zz-run',
+      assignmentsOf(Object.fromEntries(LEVY_SPACE.map((p) => [p.name, 0]))),
+      'Running',
+    );
+    const fresh = ask(LEVY_SPACE, [...trials, running], 3);
+    const policy = new DesignerPolicy();
+    const { state } = ask(LEVY_SPACE, trials.slice(0, 14), 1, { policy, suggestionCount: 16 });
+    const cached = ask(LEVY_SPACE, [...trials, running], 3, { policy, state });
+    expect(cached.source).toBe('cache');
+    expect(cached.assignments).toEqual(fresh.assignments);
+    expect(new Set(fresh.assignments.map((a) => JSON.stringify(a))).size).toBe(3);
+  });
+});
+
 describe('bayesianoptimization: initial design', () => {
   it('is a Latin hypercube: one point per stratum of every parameter', () => {
     const codec = createSpaceCodec(toSearchSpace(BRANIN_SPACE));

@@ -4,7 +4,8 @@
  * near the incumbents) — then refine the best few with projected L-BFGS on the acquisition's
  * analytic gradient (skopt's `acq_optimizer: lbfgs`), and finally score every point again *after*
  * projecting it onto the feasible space (ints rounded, one-hot blocks made one-hot), since that
- * feasible point is what will be run.
+ * feasible point is what will be run. In high dimension the designer uses
+ * {@link coordinateCandidates} instead (see `bayesopt-designer.ts`).
  */
 import { minimizeLbfgs } from '../linalg/index.js';
 import type { Rng } from '../rng.js';
@@ -112,6 +113,54 @@ export function candidatePoints(
     for (let j = 0; j < d; j++) {
       const v = (centre[j] as number) + sd * rng.normal();
       x[j] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+    out.push(x);
+  }
+  return out;
+}
+
+/** Reach of coordinate steps (unit-cube half-widths), cycled over the candidates. */
+const COORDINATE_STEPS = [1, 0.2, 0.05] as const;
+
+/**
+ * Coordinate-perturbation candidates for high dimension: copies of `centre` (the incumbent) in
+ * which each coordinate is, with probability `min(1, perturbed / d)` (at least one per
+ * candidate), redrawn uniformly within a reach of it — the whole range, ±0.2 or ±0.05 (clipped to
+ * the cube), in turn. This is the perturbation mask of DYCORS (Regis & Shoemaker, "Combining
+ * radial basis function surrogates and dynamic coordinate search in high-dimensional expensive
+ * black-box optimization", Engineering Optimization 2013), which TuRBO (Eriksson et al.,
+ * "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS 2019) samples its trust
+ * region with; the three reaches stand in for TuRBO's adapted trust-region size: the widest lets
+ * a coordinate jump to another basin, the narrow ones refine within the current one.
+ */
+export function coordinateCandidates(
+  count: number,
+  centre: Float64Array,
+  perturbed: number,
+  rng: Rng,
+): Float64Array[] {
+  const d = centre.length;
+  const p = Math.min(1, perturbed / d);
+  const out: Float64Array[] = [];
+  // Cycle the step's reach: the whole range (another basin), ±0.2 and ±0.05 (local refinement).
+  const step = (v: number, c: number): number => {
+    const r = COORDINATE_STEPS[c % COORDINATE_STEPS.length] as number;
+    const lo = Math.max(0, v - r);
+    const hi = Math.min(1, v + r);
+    return lo + rng.next() * (hi - lo);
+  };
+  for (let c = 0; c < count; c++) {
+    const x = Float64Array.from(centre);
+    let changed = false;
+    for (let j = 0; j < d; j++) {
+      if (rng.next() < p) {
+        x[j] = step(x[j] as number, c);
+        changed = true;
+      }
+    }
+    if (!changed) {
+      const j = rng.int(0, d - 1);
+      x[j] = step(x[j] as number, c);
     }
     out.push(x);
   }

@@ -6,6 +6,16 @@
  * optimization", 2010): each pending point is added to the model with its posterior mean as its
  * value, which collapses the variance there, so the next pick goes elsewhere.
  *
+ * From {@link HIGH_DIMENSION} unit-cube dimensions on, the acquisition is maximised over
+ * coordinate perturbations of the incumbent only — the perturbation mask of DYCORS (Regis &
+ * Shoemaker, Engineering Optimization 2013) as TuRBO uses it (Eriksson et al., "Scalable Global
+ * Optimization via Local Bayesian Optimization", NeurIPS 2019), with three fixed reaches (the whole
+ * range, ±0.2, ±0.05) in place of TuRBO's adapted trust-region size — and without the L-BFGS
+ * refinement. Like TuRBO's trust region, this keeps the search near the best point where a
+ * global acquisition in ≥ 8-D keeps sampling the high-variance corners; unlike it, there is no
+ * success/failure state to replay (the candidates depend on the incumbent only), and a single
+ * coordinate can still jump to another basin.
+ *
  * ## Same answers, cached or rebuilt
  * Everything a suggestion depends on is a deterministic function of the seed, the number of
  * assignments handed out before (`suggestionCount`), the *set* of completed trials and the active
@@ -43,6 +53,7 @@ import type { AcquisitionKind } from './acquisition.js';
 import { acquisitionScore } from './acquisition.js';
 import {
   candidatePoints,
+  coordinateCandidates,
   predictAll,
   refineAcquisition,
   topIndices,
@@ -77,6 +88,15 @@ const INCUMBENTS = 5;
 const PENDING_RADIUS_SHARE = 0.1;
 /** …but at most this (unit-cube distance). */
 const PENDING_RADIUS_MAX = 0.05;
+/**
+ * From this many unit-cube dimensions on, candidates are coordinate perturbations of the incumbent
+ * (see `coordinateCandidates`) and are not refined by L-BFGS: in 10-D, uniform candidates and
+ * gradient steps that move every coordinate at once end in the high-variance corners of the cube
+ * (Levy-10D, 300 trials, seeds 1–12, sequential: median regret 4.9 before, 1.3 with them).
+ */
+export const HIGH_DIMENSION = 8;
+/** Expected number of coordinates a high-dimensional candidate changes. */
+const PERTURBED_COORDINATES = 2;
 /** Hoffman et al.'s softmax temperature (skopt's `eta`). */
 const HEDGE_ETA = 1;
 
@@ -308,9 +328,14 @@ export class BayesOptDesigner implements Designer {
     const budget = Math.floor(CANDIDATE_BUDGET / (n * n + n * d + 1));
     const count = Math.max(MIN_CANDIDATES, Math.min(MAX_CANDIDATES, budget));
     const far = (x: Float64Array): boolean => isFarFrom(x, model.pending, model.radius);
-    const candidates = candidatePoints(count, d, model.incumbents, rng).filter(far);
+    const high = d >= HIGH_DIMENSION && model.incumbents.length > 0;
+    const candidates = (
+      high
+        ? coordinateCandidates(count, model.incumbents[0] as Float64Array, PERTURBED_COORDINATES, rng)
+        : candidatePoints(count, d, model.incumbents, rng)
+    ).filter(far);
     const predictions = predictAll(posterior, candidates);
-    const refine = this.settings.acqOptimizer !== 'sampling';
+    const refine = this.settings.acqOptimizer !== 'sampling' && !high;
     const nominees: { assignment: Assignment; x: Float64Array }[] = [];
     for (const kind of this.acquisitionKinds()) {
       const scores = Float64Array.from(predictions, (p) => acquisitionScore(kind, p.mean, p.variance, best));

@@ -14,6 +14,7 @@ export {
   observationSubset,
   FIT_POINTS,
   POSTERIOR_POINTS,
+  HIGH_DIMENSION,
   type KnownTrial,
 } from './bayesopt-designer.js';
 export { GpPosterior, type Prediction, type PredictionWithGradient } from './gaussian-process.js';
@@ -31,7 +32,7 @@ export {
   KAPPA,
   type AcquisitionKind,
 } from './acquisition.js';
-export { acquisitionWithGradient, refineAcquisition } from './acquisition-optimizer.js';
+export { acquisitionWithGradient, coordinateCandidates, refineAcquisition } from './acquisition-optimizer.js';
 export { transformOutputs, yeoJohnson, fitYeoJohnson } from './output-transform.js';
 export { latinHypercube } from './latin-hypercube.js';
 export { matern52 } from './matern52.js';
