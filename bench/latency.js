@@ -24,7 +24,7 @@ const HELP = `usage: node bench/latency.js [options]
   --algorithms a,b   our algorithms by Katib name (default all: ${OUR_ALGORITHMS.join(',')}); unregistered ones are skipped
   --peers a,b|none   Optuna samplers (${Object.keys(PEER_SAMPLERS).join(',')}); default all
   --sizes 100,500    completed-trial counts (default 100,500,1000,2000; bayesianoptimization also 300)
-  --reps n           timed repetitions per cell, warm and Optuna (default 7); the median is reported
+  --reps n           timed repetitions per cell, warm and Optuna (default 21); the median is reported
   --cold-reps n      timed repetitions of the cold case (default 3)
   --results file     results file to update (default bench/RESULTS.md); --no-results to skip
   --raw file         raw timings (default bench/raw/latency.json)`;
@@ -138,6 +138,8 @@ function report(raw) {
     '→ designer, one assignment) as the engine calls it; **warm** = the designer cached with n−1 trials and one new completed',
     "trial arriving (the engine's real case), **cold** = a fresh service given all n trials at once. Optuna: `study.ask()` plus",
     'six `suggest_float` calls after `study.add_trials` of the same n trials. "Optuna ÷ ours" above 1 means we are faster.',
+    "Before timing, each of our algorithms answers 300 untimed calls (GP-BO: 10), so V8 has compiled its code paths as in a",
+    'running engine (CPython, which runs Optuna, has no JIT to warm).',
   );
   if (raw.skipped.length > 0)
     out.push('', `Not registered in this build, skipped: ${raw.skipped.join(', ')}.`);
@@ -202,7 +204,7 @@ async function main() {
   if (peers.length > 0 && !version)
     throw new Error('Optuna is not importable by /usr/bin/python3: run bash bench/install-peer.sh');
   const sizes = (listOption(opt.sizes) ?? ['100', '500', '1000', '2000']).map(Number);
-  const reps = Math.max(1, Number(opt.reps ?? 7));
+  const reps = Math.max(1, Number(opt.reps ?? 21));
   const coldReps = Math.max(1, Number(opt['cold-reps'] ?? 3));
   const maxN = Math.max(...sizes, 300);
   const rows = history(maxN);
@@ -242,9 +244,11 @@ async function main() {
 
   const cells = [];
   for (const a of algorithms) {
-    // Untimed first: let the JIT compile the algorithm's and the service's code paths.
+    // Untimed first: let the JIT compile the algorithm's and the service's code paths (a running
+    // engine has long done so; V8 optimises a function only after many calls, so a few warm-up
+    // calls would time the interpreter). GP-BO's calls are slow enough to need fewer.
     try {
-      await warm(a, rows.slice(0, 100), 3);
+      await warm(a, rows.slice(0, 100), a === 'bayesianoptimization' ? 10 : 300);
       await cold(a, rows.slice(0, 100), 2);
     } catch {
       // reported by the timed cells below
