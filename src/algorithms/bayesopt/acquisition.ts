@@ -10,6 +10,8 @@
  * All scores are "larger is better".
  */
 
+import { LOG_SQRT_2PI, normalCdf, normalPdf } from '../math/normal.js';
+
 /** The acquisition functions (Katib's `acq_func` values, after mapping `EIps`/`PIps`). */
 export type AcquisitionKind = 'EI' | 'PI' | 'LCB';
 
@@ -18,41 +20,7 @@ export const XI = 0.01;
 /** scikit-optimize's default exploration weight for LCB. */
 export const KAPPA = 1.96;
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** Standard normal density. */
-export function normalPdf(z: number): number {
-  return Math.exp(-0.5 * z * z - LOG_SQRT_2PI);
-}
-
-/** Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/** Standard normal distribution function. */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
+export { erfc, normalCdf, normalPdf } from '../math/normal.js';
 
 /** `log Φ(z)`, accurate in the far left tail. */
 export function logNormalCdf(z: number): number {

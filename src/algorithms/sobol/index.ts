@@ -8,5 +8,5 @@ export {
   SOBOL_BITS,
   type SobolOptions,
 } from './sobol-sequence.js';
-export { normalCdf, normalQuantile } from './normal-distribution.js';
+export { normalCdf, normalQuantile } from '../math/normal.js';
 export { pickUnusedPoint } from './unused-point.js';

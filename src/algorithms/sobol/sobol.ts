@@ -34,7 +34,7 @@ import { assignmentKey } from '../random/index.js';
 import { Rng } from '../rng.js';
 import { randomStateSetting, type SettingsSpec } from '../settings.js';
 import { logScaleErrors, requireParameters, specParameters } from '../space-rules.js';
-import { normalCdf, normalQuantile } from './normal-distribution.js';
+import { normalCdf, normalQuantile } from '../math/normal.js';
 import { MAX_SOBOL_DIMENSIONS, MAX_SOBOL_INDEX, SobolSequence } from './sobol-sequence.js';
 import { pickUnusedPoint } from './unused-point.js';
 
