@@ -46,6 +46,7 @@ export {
 export { stepGrid, stepCount, type StepGrid } from './codec/step-grid.js';
 export {
   productSpace,
+  pickUnusedPoint,
   axisOf,
   MAX_PRODUCT_INDEX,
   type Axis,

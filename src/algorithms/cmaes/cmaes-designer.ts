@@ -41,7 +41,7 @@
  */
 import type { Assignment } from '../../api/search-space.js';
 import type { DesignerContext } from '../algorithm-definition.js';
-import { productSpace, type ProductSpace } from '../codec/product-space.js';
+import { pickUnusedPoint, productSpace, type ProductSpace } from '../codec/product-space.js';
 import { createSpaceCodec, type SpaceCodec } from '../codec/space-codec.js';
 import {
   isObserved,
@@ -53,7 +53,7 @@ import {
 } from '../designer.js';
 import { assignmentKey } from '../random/index.js';
 import { Rng } from '../rng.js';
-import { pickUnusedPoint } from '../sobol/index.js';
+
 import { CmaDistribution, compareLoss, type CoordinateKind, type RankedStep } from './cma-distribution.js';
 import { coordinateKinds } from './coordinates.js';
 import { RestartSchedule, type RestartStrategy, type RunPlan } from './restart-schedule.js';

@@ -7,6 +7,7 @@
  */
 import type { Assignment, ParameterSpace, SearchSpace } from '../../api/search-space.js';
 import { stepGrid } from './step-grid.js';
+import type { Rng } from '../rng.js';
 
 /** The largest index handled exactly (indices are JS numbers). */
 export const MAX_PRODUCT_INDEX = Number.MAX_SAFE_INTEGER;
@@ -129,4 +130,26 @@ export function productSpace(space: SearchSpace, options: ProductSpaceOptions = 
   };
 
   return { axes, size, exactSize, enumerable, at, indexOf };
+}
+
+/**
+ * A uniformly chosen combination of `product` (the fallback of designers whose own sequence keeps
+ * landing on taken points in a small space: random, sobol, tpe, cmaes) whose index is not in `used`; `undefined` when
+ * every combination is used or the product is not enumerable.
+ */
+export function pickUnusedPoint(
+  product: ProductSpace,
+  used: ReadonlySet<number>,
+  rng: Rng,
+): Assignment | undefined {
+  if (!product.enumerable) return undefined;
+  const free = product.size - used.size;
+  if (free <= 0) return undefined;
+  let index = rng.int(0, free - 1);
+  // The index-th free combination: step over every used index at or below it.
+  for (const u of [...used].sort((x, y) => x - y)) {
+    if (u <= index) index++;
+    else break;
+  }
+  return product.at(index);
 }

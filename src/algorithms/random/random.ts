@@ -30,7 +30,7 @@
 import type { ExperimentSpec } from '../../api/experiment.js';
 import type { Assignment, SearchSpace } from '../../api/search-space.js';
 import { defineAlgorithm, type DesignerContext } from '../algorithm-definition.js';
-import { productSpace, type ProductSpace } from '../codec/product-space.js';
+import { pickUnusedPoint, productSpace, type ProductSpace } from '../codec/product-space.js';
 import { createSpaceCodec, type SpaceCodec } from '../codec/space-codec.js';
 import type { Designer, Suggestion, TrialDelta } from '../designer.js';
 import { Rng } from '../rng.js';
@@ -180,15 +180,7 @@ class RandomDesigner implements Designer {
         if (i !== undefined) used.add(i);
       }
     }
-    const free = this.product.size - used.size;
-    if (free <= 0) return undefined;
-    let index = rng.int(0, free - 1);
-    // Map the rank among free points to an index: skip every used index at or below it.
-    for (const u of [...used].sort((x, y) => x - y)) {
-      if (u <= index) index++;
-      else break;
-    }
-    return this.product.at(index);
+    return pickUnusedPoint(this.product, used, rng);
   }
 }
 

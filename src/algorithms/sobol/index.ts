@@ -9,4 +9,3 @@ export {
   type SobolOptions,
 } from './sobol-sequence.js';
 export { normalCdf, normalQuantile } from '../math/normal.js';
-export { pickUnusedPoint } from './unused-point.js';

@@ -27,7 +27,7 @@ import type { ExperimentSpec } from '../../api/experiment.js';
 import type { Assignment } from '../../api/search-space.js';
 import { FieldPath, type FieldError } from '../../api/field-error.js';
 import { defineAlgorithm, type DesignerContext } from '../algorithm-definition.js';
-import { productSpace, type ProductSpace } from '../codec/product-space.js';
+import { pickUnusedPoint, productSpace, type ProductSpace } from '../codec/product-space.js';
 import { createSpaceCodec, type SpaceCodec } from '../codec/space-codec.js';
 import type { Designer, Suggestion, TrialDelta } from '../designer.js';
 import { assignmentKey } from '../random/index.js';
@@ -36,7 +36,6 @@ import { randomStateSetting, type SettingsSpec } from '../settings.js';
 import { logScaleErrors, requireParameters, specParameters } from '../space-rules.js';
 import { normalCdf, normalQuantile } from '../math/normal.js';
 import { MAX_SOBOL_DIMENSIONS, MAX_SOBOL_INDEX, SobolSequence } from './sobol-sequence.js';
-import { pickUnusedPoint } from './unused-point.js';
 
 /** Typed settings of `sobol`. */
 export interface SobolSettings {

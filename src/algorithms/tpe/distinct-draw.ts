@@ -6,7 +6,7 @@
  * no unused point: first of completed trials, then of active ones, last within the batch.
  */
 import type { Assignment, SearchSpace } from '../../api/search-space.js';
-import type { ProductSpace } from '../codec/product-space.js';
+import { pickUnusedPoint, type ProductSpace } from '../codec/product-space.js';
 import type { SpaceCodec } from '../codec/space-codec.js';
 import { assignmentKey, drawPoint } from '../random/index.js';
 import type { Rng } from '../rng.js';
@@ -75,12 +75,5 @@ function pickUnused(
       if (index !== undefined) used.add(index);
     }
   }
-  const free = product.size - used.size;
-  if (free <= 0) return undefined;
-  let index = rng.int(0, free - 1);
-  for (const u of [...used].sort((x, y) => x - y)) {
-    if (u <= index) index++;
-    else break;
-  }
-  return product.at(index);
+  return pickUnusedPoint(product, used, rng);
 }
