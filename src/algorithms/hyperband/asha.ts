@@ -40,7 +40,14 @@ import {
   type ResourceSettings,
 } from './resource-settings.js';
 import { ResourceParameter } from './resource-parameter.js';
-import { byLoss, readLedgerEntries, RungLedger, rungLabels } from './rung-ledger.js';
+import {
+  byLoss,
+  dumpLedger,
+  readLedgerDump,
+  RungLedger,
+  rungLabels,
+  type LedgerDump,
+} from './rung-ledger.js';
 
 /** Typed settings of `asha`. */
 export interface AshaSettings extends ResourceSettings {
@@ -126,12 +133,6 @@ export function defaultMinResource(settings: {
   );
 }
 
-/** The dump of an asha designer (format version 1). */
-interface AshaDump {
-  readonly v: 1;
-  readonly trials: unknown;
-}
-
 /** The ASHA designer. */
 class AshaDesigner implements StatefulDesigner {
   private readonly ledger: RungLedger;
@@ -190,8 +191,8 @@ class AshaDesigner implements StatefulDesigner {
     return false;
   }
 
-  dump(): AshaDump {
-    return { v: 1, trials: this.ledger.entries() };
+  dump(): LedgerDump {
+    return dumpLedger(this.ledger);
   }
 
   /** Algorithm 2's `get_job` promotion step: the highest rung with a promotable configuration. */
@@ -255,9 +256,7 @@ export const ashaAlgorithm = defineAlgorithm<AshaSettings>({
   validate: validateAsha,
   create: (ctx) => new AshaDesigner(ctx),
   restore: (ctx, dump) => {
-    const d = dump as Partial<AshaDump> | null;
-    if (typeof d !== 'object' || d === null || d.v !== 1) return undefined;
-    const trials = readLedgerEntries(d.trials);
+    const trials = readLedgerDump(dump);
     return trials ? new AshaDesigner(ctx).load(trials) : undefined;
   },
   seedOf: (s) => s.randomState,

@@ -37,7 +37,15 @@ import {
   type ResourceSettings,
 } from './resource-settings.js';
 import { ResourceParameter } from './resource-parameter.js';
-import { byLoss, readLedgerEntries, RungLedger, rungLabels, type RungTrial } from './rung-ledger.js';
+import {
+  byLoss,
+  dumpLedger,
+  readLedgerDump,
+  RungLedger,
+  rungLabels,
+  type LedgerDump,
+  type RungTrial,
+} from './rung-ledger.js';
 
 /** Typed settings of `hyperband`. */
 export interface HyperbandSettings extends ResourceSettings {
@@ -55,12 +63,6 @@ export const hyperbandSettings: SettingsSpec<HyperbandSettings> = {
 
 /** The labels hyperband puts on its trials. */
 export const HYPERBAND_LABELS = rungLabels('hyperband');
-
-/** The dump of a hyperband designer (format version 1): the completed trials it has learned. */
-interface HyperbandDump {
-  readonly v: 1;
-  readonly trials: unknown;
-}
 
 /** The resource settings, which validation guarantees before a designer is made. */
 function requiredResource(settings: ResourceSettings): { maxResource: number; resourceName: string } {
@@ -138,8 +140,8 @@ class HyperbandDesigner implements StatefulDesigner {
     return this.done;
   }
 
-  dump(): HyperbandDump {
-    return { v: 1, trials: this.ledger.entries() };
+  dump(): LedgerDump {
+    return dumpLedger(this.ledger);
   }
 
   /** `want` new random configurations for rung 0 of `bracket`. */
@@ -212,9 +214,7 @@ export const hyperbandAlgorithm = defineAlgorithm<HyperbandSettings>({
   validate: validateHyperband,
   create: (ctx) => new HyperbandDesigner(ctx),
   restore: (ctx, dump) => {
-    const d = dump as Partial<HyperbandDump> | null;
-    if (typeof d !== 'object' || d === null || d.v !== 1) return undefined;
-    const trials = readLedgerEntries(d.trials);
+    const trials = readLedgerDump(dump);
     return trials ? new HyperbandDesigner(ctx).load(trials) : undefined;
   },
   seedOf: (s) => s.randomState,

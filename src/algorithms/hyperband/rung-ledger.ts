@@ -175,6 +175,24 @@ export class RungLedger {
   }
 }
 
+/** The dump of a designer built on a ledger (hyperband, asha), format version 1. */
+export interface LedgerDump {
+  readonly v: 1;
+  readonly trials: unknown;
+}
+
+/** The dump of `ledger`. */
+export function dumpLedger(ledger: RungLedger): LedgerDump {
+  return { v: 1, trials: ledger.entries() };
+}
+
+/** The ledger entries of a designer's dump; `undefined` when `dump` is not a version-1 dump. */
+export function readLedgerDump(dump: unknown): LedgerEntry[] | undefined {
+  const d = dump as Partial<LedgerDump> | null;
+  if (typeof d !== 'object' || d === null || d.v !== 1) return undefined;
+  return readLedgerEntries(d.trials);
+}
+
 /** Reads a dumped ledger; `undefined` when `x` is not one. */
 export function readLedgerEntries(x: unknown): LedgerEntry[] | undefined {
   if (!Array.isArray(x)) return undefined;
