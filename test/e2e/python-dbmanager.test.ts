@@ -30,6 +30,29 @@ const run = promisify(execFile);
 const CLIENT = path.join(ROOT, 'test', 'e2e', 'fixtures', 'python_dbmanager_client.py');
 const COMMAND_MODULE = path.join(ROOT, 'dist', 'cli', 'commands', 'db-manager.js');
 
+/** A store at `db` holding experiment `experiment` with one Running trial `trial`. */
+async function storeWithRunningTrial(db: string, experiment: string, trial: string): Promise<void> {
+  const store = await openStore(db);
+  try {
+    await store.transaction(async (tx) => {
+      await tx.createExperiment(experimentFixture(experiment));
+      await tx.createTrial(trialFixture(experiment, trial, 'Running'));
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/** The trial's stored observation log as `[metric, value, step]` rows, read as the engine reads it. */
+async function storedLog(db: string, trial: string): Promise<[string, string, number | undefined][]> {
+  const store = await openStore(db);
+  try {
+    return (await store.read.getObservationLog(trial)).map((l) => [l.metricName, l.value, l.step]);
+  } finally {
+    await store.close();
+  }
+}
+
 /** The built `db-manager` command in its own process on a free port, serving the store at `db`. */
 async function startDbManager(
   db: string,
@@ -67,12 +90,7 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-
   it('report_metrics-style pushes land in the store and read back through GetObservationLog', async () => {
     const db = path.join(dir, 'katib.db');
     const trial = 'pyexp-abc123';
-    const store = await openStore(db);
-    await store.transaction(async (tx) => {
-      await tx.createExperiment(experimentFixture('pyexp'));
-      await tx.createTrial(trialFixture('pyexp', trial, 'Running'));
-    });
-    await store.close();
+    await storeWithRunningTrial(db, 'pyexp', trial);
 
     // Python stubs from our proto, compiled now.
     const generated = path.join(dir, 'generated');
@@ -131,28 +149,17 @@ describe.skipIf(pythonGrpcMissing !== undefined)('Python client ↔ katib-ts db-
     expect(await server.exited).toBe(0);
 
     // What the engine reads: the same logs, with steps per metric.
-    const after = await openStore(db);
-    try {
-      const logs = await after.read.getObservationLog(trial);
-      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
-        ['loss', '0.25', 1],
-        ['accuracy', '0.875', 1],
-        ['loss', '0.125', 2],
-        ['lr', '1e-05', 1],
-      ]);
-    } finally {
-      await after.close();
-    }
+    expect(await storedLog(db, trial)).toEqual([
+      ['loss', '0.25', 1],
+      ['accuracy', '0.875', 1],
+      ['loss', '0.125', 2],
+      ['lr', '1e-05', 1],
+    ]);
   });
   it("katib-ts's own Python helper (grpcio only, no stubs) reports for KATIB_TRIAL_NAME, with clear errors", async () => {
     const db = path.join(dir, 'helper.db');
     const trial = 'pyhelper-xyz';
-    const store = await openStore(db);
-    await store.transaction(async (tx) => {
-      await tx.createExperiment(experimentFixture('pyhelper'));
-      await tx.createTrial(trialFixture('pyhelper', trial, 'Running'));
-    });
-    await store.close();
+    await storeWithRunningTrial(db, 'pyhelper', trial);
     const server = await startDbManager(db);
     const script = `
 import json, sys
@@ -190,29 +197,17 @@ print(json.dumps(errors))
       server.kill();
     }
     expect(await server.exited).toBe(0);
-    const after = await openStore(db);
-    try {
-      const logs = await after.read.getObservationLog(trial);
-      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
-        ['loss', '0.5', 1],
-        ['accuracy', '0.75', 1],
-        ['loss', '0.25', 2],
-      ]);
-    } finally {
-      await after.close();
-    }
+    expect(await storedLog(db, trial)).toEqual([
+      ['loss', '0.5', 1],
+      ['accuracy', '0.75', 1],
+      ['loss', '0.25', 2],
+    ]);
   });
   it('the Python helper reports over the REST endpoint with the standard library only', async () => {
     const db = path.join(dir, 'rest.db');
     const trial = 'pyrest-xyz';
-    const store = await openStore(db);
-    try {
-      await store.transaction(async (tx) => {
-        await tx.createExperiment(experimentFixture('pyrest'));
-        await tx.createTrial(trialFixture('pyrest', trial, 'Running'));
-      });
-      const rest = await MetricsHttpServer.start({ store });
-      const script = `
+    await storeWithRunningTrial(db, 'pyrest', trial);
+    const script = `
 import json
 from katib_ts import report_metrics, ReportMetricsError
 report_metrics({"loss": 0.5}, transport="http")
@@ -224,32 +219,29 @@ except ReportMetricsError as e:
     errors["unknown_trial"] = str(e)
 print(json.dumps(errors))
 `;
-      try {
-        const { stdout } = await run(
-          PYTHON,
-          [
-            '-I',
-            '-c',
-            `import sys; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'sdk', 'python'))})\n${script}`,
-          ],
-          {
-            env: { ...process.env, KATIB_TRIAL_NAME: trial, KATIB_API_URL: rest.url },
-          },
-        );
-        expect(JSON.parse(stdout).unknown_trial).toMatch(
-          /^POST http:\/\/127\.0\.0\.1:\d+\/api\/v1beta1\/trials\/nobody\/observations failed: 404: trial "nobody" not found/,
-        );
-      } finally {
-        await rest.close();
-      }
-      const logs = await store.read.getObservationLog(trial);
-      expect(logs.map((l) => [l.metricName, l.value, l.step])).toEqual([
-        ['loss', '0.5', 1],
-        ['loss', '0.25', 2],
-        ['accuracy', '0.9', 1],
-      ]);
+    const store = await openStore(db);
+    const rest = await MetricsHttpServer.start({ store });
+    try {
+      const { stdout } = await run(
+        PYTHON,
+        [
+          '-I',
+          '-c',
+          `import sys; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'sdk', 'python'))})\n${script}`,
+        ],
+        { env: { ...process.env, KATIB_TRIAL_NAME: trial, KATIB_API_URL: rest.url } },
+      );
+      expect(JSON.parse(stdout).unknown_trial).toMatch(
+        /^POST http:\/\/127\.0\.0\.1:\d+\/api\/v1beta1\/trials\/nobody\/observations failed: 404: trial "nobody" not found/,
+      );
     } finally {
+      await rest.close();
       await store.close();
     }
+    expect(await storedLog(db, trial)).toEqual([
+      ['loss', '0.5', 1],
+      ['loss', '0.25', 2],
+      ['accuracy', '0.9', 1],
+    ]);
   });
 });
