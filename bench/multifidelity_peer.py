@@ -14,14 +14,12 @@ Requests:
   run stops once a trial ends with a loss <= the hardest target, or once the cap of epochs is spent.
 - {"cmd": "ping"} -> {"ok": true}
 """
-import json
 import math
-import sys
 import time
-import traceback
 import warnings
 
 import optuna
+from peer_loop import serve
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 optuna.logging.disable_default_handler()
@@ -138,19 +136,5 @@ def run(req):
 HANDLERS = {"run": run, "curves": curves, "ping": lambda req: {"ok": True}}
 
 
-def main():
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            reply = HANDLERS[req["cmd"]](req)
-        except Exception as err:  # reported to the caller, which records the run as failed
-            reply = {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-
-
 if __name__ == "__main__":
-    main()
+    serve(HANDLERS)

@@ -13,16 +13,14 @@ set of runs pays for one interpreter start and one `import optuna`. Requests:
 Samplers: random, qmc, tpe, mvtpe, cmaes (see SAMPLERS).
 """
 import heapq
-import json
-import sys
 import time
-import traceback
 import warnings
 
 import optuna
 from optuna.distributions import FloatDistribution
 
 from optuna_problems import PROBLEMS, hartmann6
+from peer_loop import serve
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 optuna.logging.disable_default_handler()
@@ -108,19 +106,5 @@ def evaluate(req):
 HANDLERS = {"run": run, "latency": latency, "eval": evaluate, "ping": lambda req: {"ok": True}}
 
 
-def main():
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            reply = HANDLERS[req["cmd"]](req)
-        except Exception as err:  # reported to the caller, which records the run as failed
-            reply = {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
-
-
 if __name__ == "__main__":
-    main()
+    serve(HANDLERS)
