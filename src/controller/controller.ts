@@ -724,6 +724,14 @@ export class Controller {
         message: `stopped the orphaned workload of trial ${name} (pgid ${st.runtime.pgid})`,
       });
     }
+    // A Custom collector left running by a previous engine process: its group id is in its pid file.
+    const sidecarPgid = local && !fresh ? await CustomCollectorProcess.recordedPgid(trialDir) : undefined;
+    if (sidecarPgid !== undefined && this.opts.killOrphan?.(name, sidecarPgid)) {
+      this.emit({
+        type: 'notice',
+        message: `stopped the orphaned metrics collector of trial ${name} (pgid ${sidecarPgid})`,
+      });
+    }
     if (attempt > 1) {
       this.emit({
         type: 'notice',

@@ -7,6 +7,8 @@
  *   literal env plus `KATIB_TRIAL_NAME`, the trial's environment (`KATIB_DB_MANAGER_ADDRESS`,
  *   `KATIB_API_URL` …) and the metrics path mapped into the trial directory like the trial's own;
  *   its output goes to `<trialDir>/collector.log`;
+ * - its process group id is written to `<trialDir>/collector.pid`, so that an engine restarted
+ *   after a crash stops a sidecar the previous one left running (as it stops the trial's group);
  * - it reports the metrics itself (DBManager or REST push, as Katib requires of Custom collectors);
  * - when the trial's process ends, `completed` is written to `<metrics dir>/<pid>.pid` (Katib's
  *   wrapper writes the same marker for collectors that wait on it) and the sidecar gets
@@ -15,6 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerSpec } from '../api/index.js';
 
@@ -31,6 +34,9 @@ export interface CustomCollectorSpec {
   /** Directory for the completion marker (the mapped metrics directory), if any. */
   readonly markerDir?: string;
 }
+
+/** The file in the trial directory holding the sidecar's process group id. */
+const PID_FILE = 'collector.pid';
 
 /** A running custom-collector sidecar. */
 export class CustomCollectorProcess {
@@ -94,10 +100,18 @@ export class CustomCollectorProcess {
           // the trial directory went away
         }
       });
+      if (child.pid !== undefined) writeFileSync(path.join(spec.trialDir, PID_FILE), `${child.pid}\n`);
       return new CustomCollectorProcess(child, spec);
     } finally {
       closeSync(log);
     }
+  }
+
+  /** The process group id a sidecar of the trial in `trialDir` recorded, if any. */
+  static async recordedPgid(trialDir: string): Promise<number | undefined> {
+    const text = await readFile(path.join(trialDir, PID_FILE), 'utf8').catch(() => undefined);
+    const n = text === undefined ? NaN : Number(text.trim());
+    return Number.isSafeInteger(n) && n > 1 ? n : undefined;
   }
 
   /**
