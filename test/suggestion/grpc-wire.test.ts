@@ -185,12 +185,44 @@ function request(
 }
 
 /** The fast path agrees with the generic path whenever it answers. */
+/** What the server's deserializer makes of `bytes`. */
+function received(bytes: Uint8Array): ReceivedSuggestionsRequest {
+  const buf = Buffer.from(bytes);
+  const fast = decodeSuggestionsRequest(buf);
+  return new ReceivedSuggestionsRequest(buf, fast, fast ? undefined : decodeMessage(REQUEST, buf));
+}
+
+/** The SpecError `f` throws. */
+function errorOf(f: () => unknown): SpecError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof SpecError) return err;
+    throw err;
+  }
+  throw new Error('expected a SpecError');
+}
+
+/** No limits at all: the fast path reads requests limits aside (the server applies them after). */
+const NO_LIMITS = { maxRequestNumber: Infinity, maxTrials: Infinity, maxParameters: Infinity };
+
+/**
+ * When the fast path reads `bytes`, the generic path (limits aside) reads the same request; and
+ * what the server answers — through the default limits — is the generic path's answer, request or
+ * error.
+ */
 function agrees(bytes: Uint8Array): boolean {
   const fast = decodeSuggestionsRequest(bytes);
-  const slow = generic(bytes);
   if (fast === undefined) return false;
-  expect(slow.ok).toBe(true);
-  if (slow.ok) expect(fast).toStrictEqual(slow.value);
+  const unlimited = generic(bytes, NO_LIMITS);
+  expect(unlimited.ok).toBe(true);
+  if (unlimited.ok) expect(fast).toStrictEqual(unlimited.value);
+  const slow = generic(bytes);
+  if (slow.ok) expect(suggestionsRequestFromWire(received(bytes))).toStrictEqual(slow.value);
+  else
+    expect(errorOf(() => suggestionsRequestFromWire(received(bytes))).errors).toEqual(
+      (slow.error as SpecError).errors,
+    );
   return true;
 }
 
@@ -363,19 +395,6 @@ describe('suggestionsRequestFromWire', () => {
     labels: {},
     phase: 'Succeeded',
   }));
-  const received = (bytes: Buffer): ReceivedSuggestionsRequest => {
-    const fast = decodeSuggestionsRequest(bytes);
-    return new ReceivedSuggestionsRequest(bytes, fast, fast ? undefined : decodeMessage(REQUEST, bytes));
-  };
-  const errorOf = (f: () => unknown): SpecError => {
-    try {
-      f();
-    } catch (err) {
-      if (err instanceof SpecError) return err;
-      throw err;
-    }
-    throw new Error('expected a SpecError');
-  };
 
   it('applies the limits with the generic path’s errors', () => {
     const bytes = encodeSuggestionsRequest(request(trials, 3));
