@@ -7,7 +7,10 @@
  * of the whole study (Katib's Python services rebuild, or lose everything on restart).
  *
  * An in-memory cache keeps the live designer of recent experiments, so the next call skips even
- * the restore. A cached designer is used only when it provably matches the request:
+ * the restore, and the trial list it was last given: the engine hands out frozen trial views that
+ * keep their identity while a trial is unchanged, so a cached call looks again only at list slots
+ * holding a different object or a trial that was still active (O(n) pointer comparisons, not O(n)
+ * phase checks and name lookups). A cached designer is used only when it provably matches the request:
  * - with saved state (embedded engine): the state's `token` is the one this cache entry wrote;
  * - without state (a stateless gRPC caller): the entry has seen only trials that are in the
  *   request, as completed, and the suggestion count matches.
@@ -98,6 +101,18 @@ interface CacheEntry {
   readonly token: string;
   readonly suggestionCount: number;
   readonly contextKey: string;
+  /** The request's trial list as last scanned (a copy of the slots, not the caller's array). */
+  readonly scanned: readonly TrialView[];
+  /** Slots of `scanned` that held active trials (they are looked at again: a view may change phase in place). */
+  readonly activeSlots: readonly number[];
+}
+
+/** A request's trials sorted for the designer: completed views and parsed active trials. */
+interface TrialScan {
+  /** Completed trials the designer has not learned from yet, parsed. */
+  readonly fresh: CompletedTrial[];
+  readonly active: ActiveTrial[];
+  readonly activeSlots: number[];
 }
 
 let policyInstances = 0;
@@ -179,13 +194,6 @@ export class DesignerPolicy {
       context.maxTrialCount ?? null,
     ]);
     const saved = readPolicyState(req.state, definition.name);
-    // Parse only what the designer will see: trials already learned from are skipped by name.
-    const completedViews: TrialView[] = [];
-    const active: ActiveTrial[] = [];
-    for (const t of req.trials) {
-      if (isTerminalPhase(t.phase)) completedViews.push(t);
-      else active.push(toActiveTrial(t, context.space));
-    }
 
     // Take the entry out while we work: if anything throws, no half-updated designer stays cached.
     const cached = this.cache.get(req.experimentKey);
@@ -195,33 +203,41 @@ export class DesignerPolicy {
     let seen: Set<string>;
     let seenOrder: string[];
     let source: DesignerSource;
-    if (cached && cached.contextKey === contextKey && this.matches(cached, saved, req, completedViews)) {
+    let scan: TrialScan;
+    if (cached && cached.contextKey === contextKey && this.matchesState(cached, saved, req)) {
       designer = cached.designer;
       seen = cached.seen;
       seenOrder = cached.seenOrder;
       source = 'cache';
+      scan = scanSince(cached, req.trials, context.space, context.objective);
     } else {
-      const restored =
-        saved?.designer !== undefined && definition.restore
-          ? definition.restore(context, saved.designer)
-          : undefined;
-      if (restored && saved) {
-        designer = restored;
-        seenOrder = [...saved.seen];
-        seen = new Set(seenOrder);
-        source = 'restored';
+      const completedViews = req.trials.filter((t) => isTerminalPhase(t.phase));
+      if (cached && cached.contextKey === contextKey && this.matchesStateless(cached, req, completedViews)) {
+        designer = cached.designer;
+        seen = cached.seen;
+        seenOrder = cached.seenOrder;
+        source = 'cache';
       } else {
-        designer = definition.create(context);
-        seenOrder = [];
-        seen = new Set();
-        source = 'created';
+        const restored =
+          saved?.designer !== undefined && definition.restore
+            ? definition.restore(context, saved.designer)
+            : undefined;
+        if (restored && saved) {
+          designer = restored;
+          seenOrder = [...saved.seen];
+          seen = new Set(seenOrder);
+          source = 'restored';
+        } else {
+          designer = definition.create(context);
+          seenOrder = [];
+          seen = new Set();
+          source = 'created';
+        }
       }
+      scan = scanAll(req.trials, seen, context.space, context.objective);
     }
 
-    const fresh: CompletedTrial[] = [];
-    for (const t of completedViews) {
-      if (!seen.has(t.name)) fresh.push(toCompletedTrial(t, context.space, context.objective));
-    }
+    const { fresh, active } = scan;
     designer.update({ completed: fresh, active, suggestionCount: req.suggestionCount });
     for (const t of fresh) {
       seen.add(t.name);
@@ -239,11 +255,20 @@ export class DesignerPolicy {
       algorithm: definition.name,
       token,
       suggestionCount,
-      seen: durable ? [...seenOrder] : [],
+      seen: durable ? seenOrder.slice() : [],
       ...(durable ? { designer: durable.dump() } : {}),
     };
     if (this.cacheSize > 0) {
-      this.cache.set(req.experimentKey, { designer, seen, seenOrder, token, suggestionCount, contextKey });
+      this.cache.set(req.experimentKey, {
+        designer,
+        seen,
+        seenOrder,
+        token,
+        suggestionCount,
+        contextKey,
+        scanned: req.trials.slice(),
+        activeSlots: scan.activeSlots,
+      });
       while (this.cache.size > this.cacheSize) {
         const oldest = this.cache.keys().next().value;
         if (oldest === undefined) break;
@@ -264,18 +289,84 @@ export class DesignerPolicy {
     this.cache.delete(experimentKey);
   }
 
-  private matches<S extends object>(
+  /** A caller that carries state: the cache entry is the one that wrote it. */
+  private matchesState<S extends object>(
     entry: CacheEntry,
     saved: PolicyState | undefined,
     req: PolicyRequest<S>,
+  ): boolean {
+    return (
+      req.state !== undefined &&
+      entry.suggestionCount === req.suggestionCount &&
+      saved !== undefined &&
+      saved.token === entry.token
+    );
+  }
+
+  /** A stateless caller: the cached designer must not know a trial the request lacks as completed. */
+  private matchesStateless<S extends object>(
+    entry: CacheEntry,
+    req: PolicyRequest<S>,
     completed: readonly TrialView[],
   ): boolean {
-    if (entry.suggestionCount !== req.suggestionCount) return false;
-    if (req.state !== undefined) return saved !== undefined && saved.token === entry.token;
-    // Stateless caller: the cached designer must not know a trial the request lacks as completed.
+    if (req.state !== undefined || entry.suggestionCount !== req.suggestionCount) return false;
     if (entry.seen.size > completed.length) return false;
     const names = new Set(completed.map((t) => t.name));
     for (const n of entry.seen) if (!names.has(n)) return false;
     return true;
   }
+}
+
+/** Sorts every trial of the list: completed ones not in `seen` are fresh, the rest of the terminal ones are skipped. */
+function scanAll(
+  trials: readonly TrialView[],
+  seen: ReadonlySet<string>,
+  space: SearchSpace,
+  objective: ObjectiveSpec,
+): TrialScan {
+  const fresh: CompletedTrial[] = [];
+  const active: ActiveTrial[] = [];
+  const activeSlots: number[] = [];
+  for (let i = 0; i < trials.length; i++) {
+    const t = trials[i] as TrialView;
+    if (!isTerminalPhase(t.phase)) {
+      active.push(toActiveTrial(t, space));
+      activeSlots.push(i);
+    } else if (!seen.has(t.name)) {
+      fresh.push(toCompletedTrial(t, space, objective));
+    }
+  }
+  return { fresh, active, activeSlots };
+}
+
+/**
+ * Like {@link scanAll}, for the cached designer that scanned `entry.scanned` last time: a slot
+ * that holds the same view object as then and held a terminal trial is known (a terminal phase is
+ * final, and the designer learned from it or skipped it by name); every other slot is sorted again.
+ */
+function scanSince(
+  entry: CacheEntry,
+  trials: readonly TrialView[],
+  space: SearchSpace,
+  objective: ObjectiveSpec,
+): TrialScan {
+  const fresh: CompletedTrial[] = [];
+  const active: ActiveTrial[] = [];
+  const activeSlots: number[] = [];
+  const { scanned, seen, activeSlots: wasActive } = entry;
+  const common = Math.min(scanned.length, trials.length);
+  let next = 0; // wasActive is ascending: the first of its slots not yet passed
+  for (let i = 0; i < trials.length; i++) {
+    const t = trials[i] as TrialView;
+    const slotWasActive = next < wasActive.length && wasActive[next] === i;
+    if (slotWasActive) next++;
+    if (i < common && scanned[i] === t && !slotWasActive) continue;
+    if (!isTerminalPhase(t.phase)) {
+      active.push(toActiveTrial(t, space));
+      activeSlots.push(i);
+    } else if (!seen.has(t.name)) {
+      fresh.push(toCompletedTrial(t, space, objective));
+    }
+  }
+  return { fresh, active, activeSlots };
 }

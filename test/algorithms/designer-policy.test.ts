@@ -115,6 +115,53 @@ describe('DesignerPolicy', () => {
     expect(r2.state.suggestionCount).toBe(4);
   });
 
+  it('a cached call re-reads slots whose view changed, was active, or moved, and skips unchanged terminal ones', () => {
+    const { def, made } = spyAlgorithm({ stateful: true });
+    const policy = new DesignerPolicy();
+    const a = done('a', 1, 0.5);
+    const b = running('b', 2) as { -readonly [K in keyof TrialView]: TrialView[K] };
+    const trials: TrialView[] = [a, b, running('c', 3)];
+    let state = policy.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials,
+      count: 1,
+      suggestionCount: 3,
+    }).state;
+    const ask = (suggestionCount: number) => {
+      const r = policy.suggest({
+        definition: def,
+        context,
+        experimentKey: 'e',
+        trials,
+        count: 1,
+        suggestionCount,
+        state,
+      });
+      expect(r.source).toBe('cache');
+      state = r.state;
+      const delta = made[0]!.deltas.at(-1)!;
+      return { completed: delta.completed.map((t) => t.name), active: delta.active.map((t) => t.name) };
+    };
+    // The same array, mutated by the caller: an active view that turned Succeeded in place is seen.
+    b.phase = 'Succeeded';
+    b.observation = { metrics: [{ name: 'loss', min: '0.1', max: '0.1', latest: '0.1' }] };
+    expect(ask(4)).toEqual({ completed: ['b'], active: ['c'] });
+    // A slot replaced by a new view of the same trial, and a trial appended.
+    trials[2] = done('c', 3, 0.2);
+    trials.push(running('d', 4));
+    expect(ask(5)).toEqual({ completed: ['c'], active: ['d'] });
+    // Shuffled slots: nothing is fed twice, the active set stays whole, a new completed trial is found.
+    trials.reverse();
+    trials.unshift(done('e', 5, 0.3));
+    expect(ask(6)).toEqual({ completed: ['e'], active: ['d'] });
+    // Unchanged list: no completed trial is fed again, the active set is repeated.
+    expect(ask(7)).toEqual({ completed: [], active: ['d'] });
+    expect(made).toHaveLength(1);
+    expect(state.seen).toEqual(['a', 'b', 'c', 'e']);
+  });
+
   it('restores from the dump in a new process, and a stale token misses the cache', () => {
     const { def, made } = spyAlgorithm({ stateful: true });
     const first = new DesignerPolicy().suggest({
