@@ -94,17 +94,14 @@ export interface DesignerPolicyOptions {
   readonly nonce?: string;
 }
 
-interface CacheEntry {
+/** A live designer and what it has seen; `scanned`/`activeSlots` are the trial list as last scanned. */
+interface CacheEntry extends PreviousScan {
   readonly designer: Designer;
   readonly seen: Set<string>;
   readonly seenOrder: string[];
   readonly token: string;
   readonly suggestionCount: number;
   readonly contextKey: string;
-  /** The request's trial list as last scanned (a copy of the slots, not the caller's array). */
-  readonly scanned: readonly TrialView[];
-  /** Slots of `scanned` that held active trials (they are looked at again: a view may change phase in place). */
-  readonly activeSlots: readonly number[];
 }
 
 /** A request's trials sorted for the designer: completed views and parsed active trials. */
@@ -209,7 +206,7 @@ export class DesignerPolicy {
       seen = cached.seen;
       seenOrder = cached.seenOrder;
       source = 'cache';
-      scan = scanSince(cached, req.trials, context.space, context.objective);
+      scan = scanTrials(req.trials, seen, context.space, context.objective, cached);
     } else {
       const completedViews = req.trials.filter((t) => isTerminalPhase(t.phase));
       if (cached && cached.contextKey === contextKey && this.matchesStateless(cached, req, completedViews)) {
@@ -234,7 +231,7 @@ export class DesignerPolicy {
           source = 'created';
         }
       }
-      scan = scanAll(req.trials, seen, context.space, context.objective);
+      scan = scanTrials(req.trials, seen, context.space, context.objective);
     }
 
     const { fresh, active } = scan;
@@ -317,46 +314,38 @@ export class DesignerPolicy {
   }
 }
 
-/** Sorts every trial of the list: completed ones not in `seen` are fresh, the rest of the terminal ones are skipped. */
-function scanAll(
+/** What a cached designer scanned last time. */
+interface PreviousScan {
+  /** The request's trial list (a copy of the slots, not the caller's array). */
+  readonly scanned: readonly TrialView[];
+  /** Slots of `scanned` that held active trials, ascending (read again: a view may change phase in place). */
+  readonly activeSlots: readonly number[];
+}
+
+/**
+ * Sorts the trial list for the designer: completed trials not in `seen` are fresh (parsed), the
+ * other terminal ones are skipped, active ones are parsed. With `previous` (the cached designer's
+ * last scan), a slot holding the same view object as then that held a terminal trial is skipped
+ * unread: a terminal phase is final, and the designer learned from it or skipped it by name.
+ */
+function scanTrials(
   trials: readonly TrialView[],
   seen: ReadonlySet<string>,
   space: SearchSpace,
   objective: ObjectiveSpec,
+  previous: PreviousScan = { scanned: [], activeSlots: [] },
 ): TrialScan {
   const fresh: CompletedTrial[] = [];
   const active: ActiveTrial[] = [];
   const activeSlots: number[] = [];
-  for (let i = 0; i < trials.length; i++) {
-    const t = trials[i] as TrialView;
-    if (!isTerminalPhase(t.phase)) {
-      active.push(toActiveTrial(t, space));
-      activeSlots.push(i);
-    } else if (!seen.has(t.name)) {
-      fresh.push(toCompletedTrial(t, space, objective));
-    }
-  }
-  return { fresh, active, activeSlots };
-}
-
-/**
- * Like {@link scanAll}, for the cached designer that scanned `entry.scanned` last time: a slot
- * that holds the same view object as then and held a terminal trial is known (a terminal phase is
- * final, and the designer learned from it or skipped it by name); every other slot is sorted again.
- */
-function scanSince(
-  entry: CacheEntry,
-  trials: readonly TrialView[],
-  space: SearchSpace,
-  objective: ObjectiveSpec,
-): TrialScan {
-  const fresh: CompletedTrial[] = [];
-  const active: ActiveTrial[] = [];
-  const activeSlots: number[] = [];
-  const { scanned, seen, activeSlots: wasActive } = entry;
+  const { scanned, activeSlots: wasActive } = previous;
   const common = Math.min(scanned.length, trials.length);
-  let next = 0; // wasActive is ascending: the first of its slots not yet passed
-  for (let i = 0; i < trials.length; i++) {
+  // The unchanged prefix before the first slot that was active: one comparison a slot.
+  const prefix = Math.min(common, wasActive[0] ?? common);
+  let start = 0;
+  while (start < prefix && scanned[start] === trials[start]) start++;
+  let next = 0; // the first slot of wasActive not yet passed
+  for (let i = start; i < trials.length; i++) {
     const t = trials[i] as TrialView;
     const slotWasActive = next < wasActive.length && wasActive[next] === i;
     if (slotWasActive) next++;
