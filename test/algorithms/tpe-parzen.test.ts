@@ -15,6 +15,7 @@ import {
   ParzenEstimator,
   type ParzenOptions,
 } from '../../src/algorithms/tpe/index.js';
+import { TruncationCache } from '../../src/algorithms/tpe/truncation-cache.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const unit: SearchSpace = [{ type: 'double', name: 'x', min: 0, max: 1, distribution: 'uniform' }];
@@ -117,10 +118,11 @@ describe('ParzenEstimator', () => {
   const density: ParzenOptions = { priorWeight: 1, bandwidth: 'neighbours', kernelScore: 'density' };
 
   it('gives Bergstra bandwidths: farther neighbour, inner neighbour at the ends, equal centres as one', () => {
-    const mu = new Float64Array([0.2, 0.6, 0.5, 0.6]);
+    // Centres 0.2, 0.6, 0.5, 0.6 (kernels 0…3), listed by centre.
     const order = Uint32Array.from([0, 2, 1, 3]);
+    const centres = new Float64Array([0.2, 0.5, 0.6, 0.6]);
     const sigma = new Float64Array(4);
-    neighbourBandwidths(mu, order, sigma);
+    neighbourBandwidths(centres, order, sigma);
     expect(Array.from(sigma).map((s) => +s.toFixed(12))).toEqual([0.3, 0.1, 0.3, 0.1]);
   });
 
@@ -229,5 +231,95 @@ describe('TPE space', () => {
     const a = space.decode(new Float64Array([Math.log(0.01), 1.4, 6.9]));
     expect(a).toMatchObject({ d: 10, k: 6 });
     expect(a['lr']).toBeCloseTo(0.01, 15);
+  });
+});
+
+describe('ParzenEstimator.fit', () => {
+  // A mixed space: continuous (neighbour windows), log-scaled, stepped (cells), categorical.
+  const space = createTpeSpace([
+    { type: 'double', name: 'x', min: 0, max: 1, distribution: 'uniform' },
+    { type: 'double', name: 'lr', min: 1e-4, max: 1, distribution: 'logUniform' },
+    { type: 'int', name: 'k', min: 1, max: 9, step: 1, distribution: 'uniform' },
+    { type: 'categorical', name: 'c', values: ['a', 'b', 'c'] },
+  ]);
+  const d = space.dimensions.length;
+  // Coordinates with repeats, the interval's centre and its ends on purpose.
+  const coordinate = (j: number): fc.Arbitrary<number> => {
+    const dim = space.dimensions[j]!;
+    if (dim.kind === 'categorical') return fc.integer({ min: 0, max: dim.choices - 1 });
+    const { low, high } = dim;
+    return fc
+      .oneof(
+        fc.constantFrom(low, high, 0.5 * (low + high)),
+        fc.integer({ min: 0, max: 40 }).map((t) => low + ((high - low) * t) / 40),
+        fc.double({ min: low, max: high, noNaN: true }),
+      )
+      .map((x) => dim.snap(x));
+  };
+  const row = fc.tuple(...space.dimensions.map((_, j) => coordinate(j)));
+
+  /** Log densities of every dimension at `points` and a joint sample: what a fit determines. */
+  function outputs(pe: ParzenEstimator, points: Float64Array): number[] {
+    const m = points.length / d;
+    const out = new Float64Array(m);
+    const acc = new Float64Array(m * pe.size + 1);
+    const all: number[] = [];
+    for (let j = 0; j < d; j++) {
+      pe.logPdfOf(j, points, d, m, out, acc);
+      all.push(...out);
+    }
+    pe.jointLogPdf(points, m, out, acc);
+    all.push(...out);
+    const sample = new Float64Array(8 * d);
+    pe.sample(Rng.derive(1, 'refit'), 8, false, sample);
+    all.push(...sample);
+    return all;
+  }
+
+  it('gives the same estimator refitted to a grown group as fitted afresh (updates included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(row, { minLength: 100, maxLength: 160 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
+        fc.array(row, { minLength: 3, maxLength: 3 }),
+        fc.constantFrom<'shape' | 'density'>('shape', 'density'),
+        (rows, steps, probes, kernelScore) => {
+          const options: ParzenOptions = { priorWeight: 1, bandwidth: 'neighbours', kernelScore };
+          const history = Float64Array.from(rows.flat());
+          const truncation = new TruncationCache(d);
+          truncation.reserve(rows.length);
+          // The group: rows in history order, starting with the first 95 and growing.
+          let group = Array.from({ length: 95 }, (_, i) => i);
+          let next = 95;
+          const fitted = (g: number[]) => {
+            const points = new Float64Array(g.length * d);
+            g.forEach((r, i) => points.set(history.subarray(r * d, r * d + d), i * d));
+            return { points, sources: { rows: Uint32Array.from(g), truncation } };
+          };
+          const first = fitted(group);
+          const live = new ParzenEstimator(
+            space.dimensions,
+            first.points,
+            group.length,
+            options,
+            first.sources,
+          );
+          const probe = Float64Array.from(probes.flat());
+          for (const [added, removeOne] of steps) {
+            // Grow by up to 3 rows (kept in history order); now and then drop one (a refit).
+            for (let t = 0; t < added && next < rows.length; t++) group.push(next++);
+            group.sort((a, b) => a - b);
+            if (removeOne && group.length > 100) group = group.filter((_, i) => i !== 50);
+            const { points, sources } = fitted(group);
+            live.fit(points, group.length, sources);
+            const fresh = new ParzenEstimator(space.dimensions, points, group.length, options, {
+              rows: sources.rows,
+            });
+            expect(outputs(live, probe)).toEqual(outputs(fresh, probe));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

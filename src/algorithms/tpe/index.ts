@@ -23,9 +23,9 @@ export {
   ParzenEstimator,
   observationWeights,
   neighbourBandwidths,
-  logSumExp,
   type ParzenOptions,
 } from './parzen-estimator.js';
+export { logSumExp } from './log-sum-exp.js';
 export { createTpeSpace, type TpeSpace, type TpeDimension } from './tpe-space.js';
 export { ObservationHistory } from './observation-history.js';
 export { normalCdf, normalQuantile, logNormalMass, erfc } from './gaussian.js';

@@ -20,8 +20,12 @@ export class ObservationHistory {
   /** Per dimension, the rows sorted by their coordinate (ties: older first). */
   private orders: Uint32Array[];
   private n = 0;
+  /** Scratch of {@link split}. */
+  private isBelow = new Uint8Array(0);
+  private splitRows = new Uint32Array(0);
   private readonly plainRows: number[] = [];
   private readonly plainLosses: number[] = [];
+  private nonFinite = 0;
 
   /** @param dimensions coordinates per row */
   constructor(readonly dimensions: number) {
@@ -34,6 +38,11 @@ export class ObservationHistory {
   /** Number of observations. */
   get size(): number {
     return this.n;
+  }
+
+  /** True when every loss is finite (no ±∞ from an infinite objective value). */
+  get finiteLosses(): boolean {
+    return this.nonFinite === 0;
   }
 
   /** The loss of row `i`. */
@@ -56,6 +65,7 @@ export class ObservationHistory {
     }
     this.lossValues[this.n] = loss;
     this.plainLosses.push(loss);
+    if (!Number.isFinite(loss)) this.nonFinite++;
     // Insert after every row whose loss is <= loss (older rows win ties).
     let lo = 0;
     let hi = this.n;
@@ -87,33 +97,45 @@ export class ObservationHistory {
     return this.orders[j]!.subarray(0, this.n);
   }
 
-  /** The `nBelow` best rows and the rest, each oldest first. */
+  /**
+   * The `nBelow` best rows and the rest, each oldest first: views of one buffer, valid until the
+   * next `split`.
+   */
   split(nBelow: number): ObservationSplit {
     const nb = Math.min(Math.max(0, nBelow), this.n);
-    const isBelow = new Uint8Array(this.n);
-    for (let r = 0; r < nb; r++) isBelow[this.ranking[r]!] = 1;
-    const below = new Uint32Array(nb);
-    const above = new Uint32Array(this.n - nb);
-    let b = 0;
-    let a = 0;
-    for (let i = 0; i < this.n; i++) {
-      if (isBelow[i] === 1) below[b++] = i;
-      else above[a++] = i;
+    if (this.isBelow.length < this.n) {
+      this.isBelow = new Uint8Array(this.lossValues.length);
+      this.splitRows = new Uint32Array(this.lossValues.length);
     }
-    return { below, above };
+    const isBelow = this.isBelow;
+    isBelow.fill(0, 0, this.n);
+    for (let r = 0; r < nb; r++) isBelow[this.ranking[r]!] = 1;
+    const rows = this.splitRows;
+    let b = 0;
+    let a = nb;
+    for (let i = 0; i < this.n; i++) {
+      if (isBelow[i] === 1) rows[b++] = i;
+      else rows[a++] = i;
+    }
+    return { below: rows.subarray(0, nb), above: rows.subarray(nb, this.n) };
   }
 
-  /** For a group of rows (in kernel order), each row's kernel index; −1 for rows outside the group. */
-  kernelIndices(group: Uint32Array): Int32Array {
-    const out = new Int32Array(this.n).fill(-1);
-    for (let r = 0; r < group.length; r++) out[group[r]!] = r;
-    return out;
+  /**
+   * For a group of rows (in kernel order), each row's kernel index; −1 for rows outside the group.
+   * Into `out` when it has room for every row.
+   */
+  kernelIndices(group: Uint32Array, out?: Int32Array): Int32Array {
+    const indices = out && out.length >= this.n ? out : new Int32Array(this.n);
+    indices.fill(-1, 0, this.n);
+    for (let r = 0; r < group.length; r++) indices[group[r]!] = r;
+    return indices;
   }
 
   /**
    * A group's kernels sorted by coordinate `j`, without sorting: the history's rows already sorted
    * by `j` that belong to the group (`kernelOfRow`), merged with the group's extra points, rows
-   * `first…count−1` of `points` (row-major, `dimensions` wide: the liars), which are few.
+   * `first…count−1` of `points` (row-major, `dimensions` wide: the liars), which are few. Into
+   * `out` when it has room for `count` kernels (the result is then a view of it).
    */
   groupOrder(
     j: number,
@@ -121,35 +143,40 @@ export class ObservationHistory {
     points: Float64Array,
     first: number,
     count: number,
+    out?: Uint32Array,
   ): Uint32Array {
     const d = this.dimensions;
+    const order = out && out.length >= count ? out.subarray(0, count) : new Uint32Array(count);
     const extra = Array.from({ length: count - first }, (_, t) => first + t);
     extra.sort((a, b) => points[a * d + j]! - points[b * d + j]! || a - b);
-    const out = new Uint32Array(count);
     let p = 0;
     let q = 0;
-    const order = this.orders[j]!;
+    const sorted = this.orders[j]!;
     for (let r = 0; r < this.n; r++) {
-      const row = order[r]!;
+      const row = sorted[r]!;
       const kernel = kernelOfRow[row]!;
       if (kernel < 0) continue;
       const v = this.rows[row * d + j]!;
-      while (q < extra.length && points[extra[q]! * d + j]! < v) out[p++] = extra[q++]!;
-      out[p++] = kernel;
+      while (q < extra.length && points[extra[q]! * d + j]! < v) order[p++] = extra[q++]!;
+      order[p++] = kernel;
     }
-    while (q < extra.length) out[p++] = extra[q++]!;
-    return out;
+    while (q < extra.length) order[p++] = extra[q++]!;
+    return order;
   }
 
-  /** Copies the given rows, in order, into a fresh row-major array with `extra` spare rows at the end. */
-  gather(indices: Uint32Array, extra: number): Float64Array {
+  /**
+   * Copies the given rows, in order, into a row-major array with `extra` spare rows at the end:
+   * `out` when it has room, else a fresh array of that size.
+   */
+  gather(indices: Uint32Array, extra: number, out?: Float64Array): Float64Array {
     const d = this.dimensions;
-    const out = new Float64Array((indices.length + extra) * d);
+    const size = (indices.length + extra) * d;
+    const points = out && out.length >= size ? out : new Float64Array(size);
     for (let r = 0; r < indices.length; r++) {
-      const i = indices[r]!;
-      out.set(this.rows.subarray(i * d, i * d + d), r * d);
+      const from = indices[r]! * d;
+      for (let j = 0; j < d; j++) points[r * d + j] = this.rows[from + j]!;
     }
-    return out;
+    return points;
   }
 
   /**

@@ -24,10 +24,17 @@
  * One estimator serves both TPE flavours: univariate TPE draws a kernel per dimension and scores
  * each dimension on its own ({@link ParzenEstimator.logPdfOf}); multivariate TPE draws one kernel
  * for all dimensions and scores the product kernel ({@link ParzenEstimator.jointLogPdf}).
+ *
+ * An estimator keeps its buffers: the designer refits the same two estimators at every suggestion
+ * ({@link ParzenEstimator.fit}), which allocates nothing once they are large enough.
  */
 import type { Rng } from '../rng.js';
-import { LOG_SQRT_2PI, logNormalMass, normalCdf, normalQuantile } from './gaussian.js';
-import type { TpeDimension } from './tpe-space.js';
+import { logNormalMass, normalCdf, normalQuantile } from './gaussian.js';
+import { logSumExp, logSumExpBelow } from './log-sum-exp.js';
+import { NumericKernels, type KernelRenumbering, type ParzenSources } from './numeric-kernels.js';
+import type { CategoricalDimension, NumericDimension, TpeDimension } from './tpe-space.js';
+
+export { neighbourBandwidths, type ObservationOrder, type ParzenSources } from './numeric-kernels.js';
 
 /** Bandwidth rule of the numeric kernels. */
 export type BandwidthRule = 'neighbours' | 'scott';
@@ -61,97 +68,105 @@ export function observationWeights(n: number, out: Float64Array = new Float64Arr
   return out;
 }
 
-/** Kernel parameters of one numeric dimension. */
-interface NumericKernels {
-  readonly mu: Float64Array;
-  readonly sigma: Float64Array;
-  /** log of the truncation mass Z of each kernel on `[low, high]`. */
-  readonly logZ: Float64Array;
-  /** log-score offset of each kernel: −log Z, and −log σ − log √(2π) for `density` scoring. */
-  readonly logNorm: Float64Array;
-  /** With neighbour bandwidths: what lets {@link ParzenEstimator.logPdfOf} visit only nearby kernels. */
-  readonly window?: KernelWindow;
-}
-
-/**
- * Kernels of one dimension sorted by centre, split into "narrow" ones, which matter only within
- * `reach` of their centre, and "wide" ones, which are always evaluated. A kernel is negligible at x
- * when its log score there is more than {@link NEGLIGIBLE} below a lower bound of the mixture's
- * largest score (the prior kernel's score at the far end of the interval).
- */
-interface KernelWindow {
-  /** Narrow kernels' indices, by centre. */
-  readonly narrow: Uint32Array;
-  /** Their centres, ascending. */
-  readonly centres: Float64Array;
-  /** Largest reach of a narrow kernel. */
-  readonly reach: number;
-  /** Indices of the wide kernels. */
-  readonly wide: Uint32Array;
-}
-
 /** Kernel parameters of one categorical dimension. */
-interface CategoricalKernels {
+class CategoricalKernels {
   /** Observed choice per kernel; −1 for the prior kernel. */
-  readonly observed: Int32Array;
-  readonly logHit: number;
-  readonly logMiss: number;
+  observed = new Int32Array(0);
+  logHit = 0;
+  logMiss = 0;
   readonly logUniform: number;
   /** Row sum before normalisation: 1 + choices · prior_weight/(n+1). */
-  readonly rowSum: number;
+  rowSum = 1;
+
+  constructor(readonly dim: CategoricalDimension) {
+    this.logUniform = -Math.log(dim.choices);
+  }
 }
 
 /**
- * Terms this far below the largest add less than e^−40 ≈ 4·10⁻¹⁸ of it each, below double
- * precision even summed over 10⁴ kernels, so they are skipped.
+ * Every kernel's parameters for the product-kernel score, row by row: for each dimension `q` of
+ * `dims`, the centre, the bandwidth and the log-score offset at `3q`, `3q + 1`, `3q + 2` (for the
+ * first dimension the head, log weight included). Used when every informative dimension is
+ * continuous.
  */
-const NEGLIGIBLE = 40;
-
-/**
- * Orders observation indices `0…n−1` by their coordinate `j` (ascending). Supplied by the caller
- * when it keeps the observations sorted (much faster than sorting at every suggestion).
- */
-export type ObservationOrder = (j: number) => Uint32Array;
-
-/** Sorts `0…n−1` by `mu` (ties by index). */
-function sortIndices(mu: Float64Array, n: number): Uint32Array {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => mu[a]! - mu[b]! || a - b);
-  return Uint32Array.from(idx);
+interface JointTable {
+  /** The informative dimensions. */
+  readonly dims: Uint32Array;
+  readonly stride: number;
+  table: Float64Array;
+  /** False until the table holds the current fit. */
+  filled: boolean;
 }
 
 /**
  * A Parzen estimator over the TPE space, from `n` observations (rows of `points`, oldest first).
- * Built once per suggestion for the "below" (good) and "above" (bad) groups.
+ * Fitted once per suggestion for the "below" (good) and "above" (bad) groups.
  */
 export class ParzenEstimator {
-  /** Number of kernels: observations plus the prior. */
-  readonly size: number;
-  readonly logWeights: Float64Array;
-  private readonly cumulative: Float64Array;
+  private n = 0;
+  private weights = new Float64Array(0);
+  private logWeights = new Float64Array(0);
+  private cumulative = new Float64Array(0);
   private readonly kernels: (NumericKernels | CategoricalKernels | undefined)[];
+  private readonly joint: JointTable | undefined;
+  /** The history rows of the previous fit (see {@link renumbering}). */
+  private previousRows: Uint32Array | undefined;
+  private rowsBuffer = new Uint32Array(0);
+  private oldToNew = new Int32Array(0);
+  /** Scratch of {@link jointLogPdf}: coordinates by dimension, running and largest scores. */
+  private jointScratch = new Float64Array(0);
 
   /**
    * @param points row-major observations, `n × dimensions.length`, oldest first
    * @param n number of observations
-   * @param order the observations sorted per dimension (neighbour bandwidths only); computed when absent
+   * @param sources sorted orders and cached truncation terms of the observations (see {@link ParzenSources})
    */
   constructor(
     private readonly dimensions: readonly TpeDimension[],
     points: Float64Array,
     n: number,
-    options: ParzenOptions,
-    order?: ObservationOrder,
+    private readonly options: ParzenOptions,
+    sources: ParzenSources = {},
   ) {
-    const d = dimensions.length;
+    const numeric = { bandwidth: options.bandwidth, density: options.kernelScore === 'density' };
+    this.kernels = dimensions.map((dim) => {
+      if (dim.kind === 'categorical') return new CategoricalKernels(dim);
+      // A single value: the dimension carries no information.
+      return dim.high - dim.low > 0 ? new NumericKernels(dim, numeric) : undefined;
+    });
+    const dims: number[] = [];
+    let continuous = true;
+    this.kernels.forEach((kern, j) => {
+      if (kern === undefined) return; // adds nothing to a score
+      if (kern instanceof CategoricalKernels || !kern.continuous) continuous = false;
+      dims.push(j);
+    });
+    this.joint =
+      continuous && dims.length > 0
+        ? { dims: Uint32Array.from(dims), stride: 3 * dims.length, table: new Float64Array(0), filled: false }
+        : undefined;
+    this.fit(points, n, sources);
+  }
+
+  /** Number of kernels: observations plus the prior. */
+  get size(): number {
+    return this.n + 1;
+  }
+
+  /** Refits the estimator to `n` other observations (the arguments of the constructor). */
+  fit(points: Float64Array, n: number, sources: ParzenSources = {}): void {
     const k = n + 1;
-    this.size = k;
-    const w = observationWeights(n, new Float64Array(k));
-    w[n] = options.priorWeight;
+    this.n = n;
+    if (this.weights.length < k) {
+      const capacity = Math.max(k, 2 * this.weights.length);
+      this.weights = new Float64Array(capacity);
+      this.logWeights = new Float64Array(capacity);
+      this.cumulative = new Float64Array(capacity);
+    }
+    const w = observationWeights(n, this.weights);
+    w[n] = this.options.priorWeight;
     let total = 0;
     for (let i = 0; i < k; i++) total += w[i]!;
-    this.logWeights = new Float64Array(k);
-    this.cumulative = new Float64Array(k);
     let acc = 0;
     for (let i = 0; i < k; i++) {
       const wi = w[i]! / total;
@@ -159,95 +174,52 @@ export class ParzenEstimator {
       acc += wi;
       this.cumulative[i] = acc;
     }
-    const scott = 0.2 * Math.pow(Math.max(n, 1), -1 / (d + 4));
-    const neighbours = options.bandwidth === 'neighbours';
-    const density = options.kernelScore === 'density';
-    this.kernels = dimensions.map((dim, j) => {
-      if (dim.kind === 'categorical') {
-        const observed = new Int32Array(k);
-        for (let i = 0; i < n; i++) observed[i] = points[i * d + j]!;
-        observed[n] = -1;
-        const a = options.priorWeight / (n + 1);
-        const rowSum = 1 + dim.choices * a;
-        return {
-          observed,
-          logHit: Math.log((1 + a) / rowSum),
-          logMiss: Math.log(a / rowSum),
-          logUniform: -Math.log(dim.choices),
-          rowSum,
-        };
+    const d = this.dimensions.length;
+    const renumbering = this.renumbering(n, sources);
+    this.kernels.forEach((kern, j) => {
+      if (kern instanceof NumericKernels) kern.fit(j, points, d, n, this.logWeights, sources, renumbering);
+      else if (kern !== undefined) {
+        if (kern.observed.length < k) kern.observed = new Int32Array(Math.max(k, 2 * kern.observed.length));
+        for (let i = 0; i < n; i++) kern.observed[i] = points[i * d + j]!;
+        kern.observed[n] = -1;
+        const a = this.options.priorWeight / (n + 1);
+        kern.rowSum = 1 + kern.dim.choices * a;
+        kern.logHit = Math.log((1 + a) / kern.rowSum);
+        kern.logMiss = Math.log(a / kern.rowSum);
       }
-      const range = dim.high - dim.low;
-      if (!(range > 0)) return undefined; // a single value: the dimension carries no information
-      const mu = new Float64Array(k);
-      for (let i = 0; i < n; i++) mu[i] = points[i * d + j]!;
-      const centre = 0.5 * (dim.low + dim.high);
-      mu[n] = centre;
-      const sigma = new Float64Array(k);
-      let sortedAll: Uint32Array | undefined;
-      if (neighbours) {
-        sortedAll = withPrior(order ? order(j) : sortIndices(mu, n), mu, n, centre);
-        neighbourBandwidths(mu, sortedAll, sigma);
-      } else sigma.fill(scott * range);
-      const minSigma = range / Math.min(100, 1 + k);
-      for (let i = 0; i < n; i++) {
-        const s = sigma[i]!;
-        sigma[i] = s < minSigma ? minSigma : s > range ? range : s;
-      }
-      mu[n] = dim.priorMu;
-      sigma[n] = dim.priorSigma;
-      const logZ = new Float64Array(k);
-      const logNorm = new Float64Array(k);
-      for (let i = 0; i < k; i++) {
-        const s = sigma[i]!;
-        const z = logNormalMass((dim.low - mu[i]!) / s, (dim.high - mu[i]!) / s);
-        logZ[i] = z;
-        logNorm[i] = (density ? -Math.log(s) - LOG_SQRT_2PI : 0) - z;
-      }
-      const kernels = { mu, sigma, logZ, logNorm };
-      if (!sortedAll || dim.cell !== 'density') return kernels;
-      return { ...kernels, window: this.kernelWindow(dim.low, dim.high, n, sortedAll, kernels) };
     });
+    if (this.joint) this.joint.filled = false;
   }
 
-  /** Splits one dimension's kernels into narrow (windowed) and wide ones; see {@link KernelWindow}. */
-  private kernelWindow(
-    low: number,
-    high: number,
-    prior: number,
-    sorted: Uint32Array,
-    kern: { readonly mu: Float64Array; readonly sigma: Float64Array; readonly logNorm: Float64Array },
-  ): KernelWindow {
-    const { mu, sigma, logNorm } = kern;
-    const lw = this.logWeights;
-    const k = this.size;
-    // The prior's score at the far end of the interval bounds the mixture's largest score from below.
-    const zp = Math.max(mu[prior]! - low, high - mu[prior]!) / sigma[prior]!;
-    const floor = lw[prior]! + logNorm[prior]! - 0.5 * zp * zp - NEGLIGIBLE;
-    const reachOf = new Float64Array(k);
-    for (let i = 0; i < k; i++) {
-      const head = lw[i]! + logNorm[i]! - floor;
-      reachOf[i] = head > 0 ? sigma[i]! * Math.sqrt(2 * head) : 0;
+  /**
+   * How this fit's observations relate to the previous fit's, when the numeric kernels can be
+   * updated rather than refitted (see numeric-kernels.ts): both are history rows only (no extra
+   * points), the previous ones in the same order with others inserted, and the magic clip's floor is
+   * the same (at least 98 observations both times). Remembers this fit's rows for the next.
+   */
+  private renumbering(n: number, sources: ParzenSources): KernelRenumbering | undefined {
+    const rows = sources.rows;
+    const previous = this.previousRows;
+    this.previousRows = undefined;
+    if (rows === undefined || rows.length !== n) return undefined;
+    this.previousRows =
+      this.rowsBuffer.length >= n
+        ? this.rowsBuffer.subarray(0, n)
+        : (this.rowsBuffer = new Uint32Array(2 * n)).subarray(0, n);
+    let result: KernelRenumbering | undefined;
+    if (previous !== undefined && this.options.bandwidth === 'neighbours' && previous.length >= 98) {
+      if (this.oldToNew.length < previous.length) this.oldToNew = new Int32Array(2 * previous.length);
+      const oldToNew = this.oldToNew;
+      const inserted: number[] = [];
+      let q = 0;
+      for (let i = 0; i < n; i++) {
+        if (q < previous.length && rows[i] === previous[q]) oldToNew[q++] = i;
+        else inserted.push(i);
+      }
+      if (q === previous.length) result = { previous: previous.length, oldToNew, inserted };
     }
-    // Kernels reaching farther than a tenth of the interval are always evaluated.
-    const cut = 0.1 * (high - low);
-    let nNarrow = 0;
-    for (let i = 0; i < k; i++) if (reachOf[i]! <= cut) nNarrow++;
-    const narrow = new Uint32Array(nNarrow);
-    const centres = new Float64Array(nNarrow);
-    const wide = new Uint32Array(k - nNarrow);
-    let a = 0;
-    let b = 0;
-    let reach = 0;
-    for (let p = 0; p < k; p++) {
-      const i = sorted[p]!;
-      if (reachOf[i]! <= cut) {
-        narrow[a] = i;
-        centres[a++] = mu[i]!;
-        if (reachOf[i]! > reach) reach = reachOf[i]!;
-      } else wide[b++] = i;
-    }
-    return { narrow, centres, reach, wide };
+    this.previousRows.set(rows);
+    return result;
   }
 
   /** A kernel index drawn with the kernel weights. */
@@ -255,7 +227,7 @@ export class ParzenEstimator {
     const u = rng.next();
     const c = this.cumulative;
     let lo = 0;
-    let hi = c.length - 1;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (c[mid]! > u) hi = mid;
@@ -266,22 +238,20 @@ export class ParzenEstimator {
 
   /** A draw of dimension `j` from kernel `i` (snapped to a feasible coordinate). */
   private drawFrom(j: number, i: number, rng: Rng): number {
-    const dim = this.dimensions[j]!;
     const kern = this.kernels[j];
-    if (dim.kind === 'categorical') {
-      const c = kern as CategoricalKernels;
-      const obs = c.observed[i]!;
-      if (obs >= 0 && rng.next() * c.rowSum < 1) return obs;
-      return rng.int(0, dim.choices - 1);
+    if (kern === undefined) return (this.dimensions[j] as NumericDimension).low; // its single value
+    if (kern instanceof CategoricalKernels) {
+      const obs = kern.observed[i]!;
+      if (obs >= 0 && rng.next() * kern.rowSum < 1) return obs;
+      return rng.int(0, kern.dim.choices - 1);
     }
-    if (kern === undefined) return dim.low;
-    const { mu, sigma } = kern as NumericKernels;
-    const m = mu[i]!;
-    const s = sigma[i]!;
-    const pa = normalCdf((dim.low - m) / s);
-    const pb = normalCdf((dim.high - m) / s);
+    const { low, high } = kern;
+    const m = kern.mu[i]!;
+    const s = kern.sigma[i]!;
+    const pa = normalCdf((low - m) / s);
+    const pb = normalCdf((high - m) / s);
     const x = m + s * normalQuantile(pa + rng.next() * (pb - pa));
-    return dim.snap(x < dim.low ? dim.low : x > dim.high ? dim.high : x);
+    return kern.snap(x < low ? low : x > high ? high : x);
   }
 
   /**
@@ -297,35 +267,39 @@ export class ParzenEstimator {
     }
   }
 
-  /** Adds each kernel's log-likelihood of coordinate `x` in dimension `j` to `acc`. */
-  private addTerms(j: number, x: number, acc: Float64Array): void {
-    const dim = this.dimensions[j]!;
+  /** Sets `acc[from…]` to the kernels' log weights, the start of their log scores ({@link addTerms}). */
+  private startTerms(acc: Float64Array, from: number): void {
+    const k = this.size;
+    for (let i = 0; i < k; i++) acc[from + i] = this.logWeights[i]!;
+  }
+
+  /** Adds each kernel's log-likelihood of coordinate `x` in dimension `j` to `acc[from…]`. */
+  private addTerms(j: number, x: number, acc: Float64Array, from: number): void {
     const kern = this.kernels[j];
     const k = this.size;
-    if (dim.kind === 'categorical') {
-      const c = kern as CategoricalKernels;
-      const obs = c.observed;
+    if (kern === undefined) return;
+    if (kern instanceof CategoricalKernels) {
+      const obs = kern.observed;
       for (let i = 0; i < k; i++) {
         const o = obs[i]!;
-        acc[i] = acc[i]! + (o === x ? c.logHit : o < 0 ? c.logUniform : c.logMiss);
+        acc[from + i] = acc[from + i]! + (o === x ? kern.logHit : o < 0 ? kern.logUniform : kern.logMiss);
       }
       return;
     }
-    if (kern === undefined) return;
-    const { mu, sigma, logNorm, logZ } = kern as NumericKernels;
-    if (dim.cell === 'density') {
+    const { mu, sigma, logNorm, logZ } = kern;
+    if (kern.continuous) {
       for (let i = 0; i < k; i++) {
         const z = (x - mu[i]!) / sigma[i]!;
-        acc[i] = acc[i]! + logNorm[i]! - 0.5 * z * z;
+        acc[from + i] = acc[from + i]! + logNorm[i]! - 0.5 * z * z;
       }
       return;
     }
-    const lo = Math.max(dim.low, x - dim.halfCell);
-    const hi = Math.min(dim.high, x + dim.halfCell);
+    const lo = Math.max(kern.low, x - kern.halfCell);
+    const hi = Math.min(kern.high, x + kern.halfCell);
     for (let i = 0; i < k; i++) {
       const m = mu[i]!;
       const s = sigma[i]!;
-      acc[i] = acc[i]! + logNormalMass((lo - m) / s, (hi - m) / s) - logZ[i]!;
+      acc[from + i] = acc[from + i]! + logNormalMass((lo - m) / s, (hi - m) / s) - logZ[i]!;
     }
   }
 
@@ -342,112 +316,99 @@ export class ParzenEstimator {
     out: Float64Array,
     acc: Float64Array,
   ): void {
-    const kern = this.kernels[j];
-    const window = kern !== undefined && 'window' in kern ? kern.window : undefined;
-    for (let c = 0; c < count; c++) {
-      const x = xs[c * stride + j]!;
-      if (window) {
-        out[c] = this.windowedLogPdf(kern as NumericKernels, window, x, acc);
-      } else {
-        acc.set(this.logWeights);
-        this.addTerms(j, x, acc);
-        out[c] = logSumExp(acc, this.size);
-      }
-    }
+    for (let c = 0; c < count; c++) out[c] = this.logPdfAt(j, xs[c * stride + j]!, acc);
   }
 
-  /** One dimension's log density at `x` from the wide kernels and the narrow ones within reach. */
-  private windowedLogPdf(kern: NumericKernels, window: KernelWindow, x: number, acc: Float64Array): number {
-    const { mu, sigma, logNorm } = kern;
-    const lw = this.logWeights;
-    const { narrow, centres, reach, wide } = window;
-    // First narrow kernel with centre >= x − reach.
-    let lo = 0;
-    let hi = centres.length;
-    const from = x - reach;
-    while (lo < hi) {
-      const m = (lo + hi) >>> 1;
-      if (centres[m]! < from) lo = m + 1;
-      else hi = m;
-    }
-    const to = x + reach;
-    let m = 0;
-    for (let p = lo; p < centres.length && centres[p]! <= to; p++) {
-      const i = narrow[p]!;
-      const z = (x - mu[i]!) / sigma[i]!;
-      acc[m++] = lw[i]! + logNorm[i]! - 0.5 * z * z;
-    }
-    for (let q = 0; q < wide.length; q++) {
-      const i = wide[q]!;
-      const z = (x - mu[i]!) / sigma[i]!;
-      acc[m++] = lw[i]! + logNorm[i]! - 0.5 * z * z;
-    }
-    return logSumExp(acc, m);
+  /** {@link logPdfOf} at one coordinate `x`. */
+  logPdfAt(j: number, x: number, acc: Float64Array): number {
+    const kern = this.kernels[j];
+    if (kern instanceof NumericKernels && kern.window) return kern.window.logPdf(x, acc);
+    this.startTerms(acc, 0);
+    this.addTerms(j, x, acc, 0);
+    return logSumExp(acc, this.size);
+  }
+
+  /**
+   * A lower bound of {@link logPdfAt}'s value, cheaper to compute: the partial sum of
+   * {@link KernelWindow.logPdfLowerBound} with `share`; −∞ (none) for dimensions without a window.
+   */
+  logPdfLowerBoundAt(j: number, x: number, share: number, acc: Float64Array): number {
+    const kern = this.kernels[j];
+    return kern instanceof NumericKernels && kern.window
+      ? kern.window.logPdfLowerBound(x, share, acc)
+      : -Infinity;
   }
 
   /** log of the product-kernel mixture's density at each of `count` points (row-major in `xs`). */
   jointLogPdf(xs: Float64Array, count: number, out: Float64Array, acc: Float64Array): void {
     const d = this.dimensions.length;
-    for (let c = 0; c < count; c++) {
-      acc.set(this.logWeights);
-      for (let j = 0; j < d; j++) this.addTerms(j, xs[c * d + j]!, acc);
-      out[c] = logSumExp(acc, this.size);
+    const k = this.size;
+    const joint = this.joint;
+    if (joint === undefined) {
+      for (let c = 0; c < count; c++) {
+        this.startTerms(acc, 0);
+        for (let j = 0; j < d; j++) this.addTerms(j, xs[c * d + j]!, acc, 0);
+        out[c] = logSumExp(acc, k);
+      }
+      return;
     }
+    // The sums of the loop above, term for term, kernel by kernel for all points at once (the
+    // divisions of different points overlap): point c's scores at terms[c·k…], their largest at
+    // x[t + c].
+    if (!joint.filled) this.fillJointTable(joint);
+    const { dims, stride, table } = joint;
+    const a = dims.length;
+    const terms = acc.length >= count * k ? acc : new Float64Array(count * k);
+    if (this.jointScratch.length < (a + 2) * count) this.jointScratch = new Float64Array((a + 2) * count);
+    const x = this.jointScratch; // coordinate q of point c at q·count + c
+    const t = a * count; // running score of point c at x[t + c]
+    const max = t + count; // largest score of point c at x[max + c]
+    for (let c = 0; c < count; c++) {
+      for (let q = 0; q < a; q++) x[q * count + c] = xs[c * d + dims[q]!]!;
+      x[max + c] = -Infinity;
+    }
+    for (let i = 0, o = 0; i < k; i++, o += stride) {
+      const mu0 = table[o]!;
+      const sigma0 = table[o + 1]!;
+      const head0 = table[o + 2]!;
+      for (let c = 0; c < count; c++) {
+        const z = (x[c]! - mu0) / sigma0;
+        x[t + c] = head0 - 0.5 * z * z;
+      }
+      for (let q = 1, p = o + 3; q < a; q++, p += 3) {
+        const mu = table[p]!;
+        const sigma = table[p + 1]!;
+        const offset = table[p + 2]!;
+        for (let c = 0, b = q * count; c < count; c++, b++) {
+          const z = (x[b]! - mu) / sigma;
+          x[t + c] = x[t + c]! + offset - 0.5 * z * z;
+        }
+      }
+      for (let c = 0; c < count; c++) {
+        const v = x[t + c]!;
+        terms[c * k + i] = v;
+        if (v > x[max + c]!) x[max + c] = v;
+      }
+    }
+    for (let c = 0; c < count; c++) out[c] = logSumExpBelow(terms, c * k, k, x[max + c]!);
   }
-}
 
-/**
- * log Σ exp(v[i]) over the first `n` entries, stable. Terms more than {@link NEGLIGIBLE} below
- * the largest are left out (most kernels of a fitted estimator are far from any one point).
- */
-export function logSumExp(v: Float64Array, n: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (v[i]! > max) max = v[i]!;
-  if (max === -Infinity || max === Infinity) return max;
-  const floor = max - NEGLIGIBLE;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]!;
-    if (x > floor) s += Math.exp(x - max);
-  }
-  return max + Math.log(s);
-}
-
-/** `order` (indices 0…n−1 by centre) with the prior kernel `n`, centred at `centre`, merged in. */
-function withPrior(order: Uint32Array, mu: Float64Array, n: number, centre: number): Uint32Array {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (mu[order[m]!]! < centre) lo = m + 1;
-    else hi = m;
-  }
-  const out = new Uint32Array(n + 1);
-  out.set(order.subarray(0, lo), 0);
-  out[lo] = n;
-  out.set(order.subarray(lo, n), lo + 1);
-  return out;
-}
-
-/**
- * Bergstra's neighbour bandwidths of the kernels listed in `order` (ascending centre): the
- * distance to the farther distinct neighbour; the smallest and the largest take their inner
- * neighbour only (`consider_endpoints = false`). Equal centres count as one point, so the result
- * does not depend on the order of the observations. Writes `sigma[i]` for every listed `i`.
- */
-export function neighbourBandwidths(mu: Float64Array, order: Uint32Array, sigma: Float64Array): void {
-  const k = order.length;
-  let start = 0;
-  while (start < k) {
-    const v = mu[order[start]!]!;
-    let end = start + 1;
-    while (end < k && mu[order[end]!]! === v) end++;
-    const hasLeft = start > 0;
-    const hasRight = end < k;
-    const left = hasLeft ? v - mu[order[start - 1]!]! : 0;
-    const right = hasRight ? mu[order[end]!]! - v : 0;
-    const s = hasLeft && hasRight ? Math.max(left, right) : hasLeft ? left : right;
-    for (let p = start; p < end; p++) sigma[order[p]!] = s;
-    start = end;
+  /** Copies the current fit into the {@link JointTable}. */
+  private fillJointTable(joint: JointTable): void {
+    const k = this.size;
+    const { dims, stride } = joint;
+    if (joint.table.length < k * stride)
+      joint.table = new Float64Array(Math.max(k * stride, 2 * joint.table.length));
+    const table = joint.table;
+    for (let q = 0; q < dims.length; q++) {
+      const { mu, sigma, logNorm, head } = this.kernels[dims[q]!] as NumericKernels;
+      const offsets = q === 0 ? head : logNorm;
+      for (let i = 0, o = 3 * q; i < k; i++, o += stride) {
+        table[o] = mu[i]!;
+        table[o + 1] = sigma[i]!;
+        table[o + 2] = offsets[i]!;
+      }
+    }
+    joint.filled = true;
   }
 }
