@@ -243,6 +243,33 @@ describe('SqliteStore', () => {
     expect(Object.isFrozen((state?.designer as { xs: number[] }).xs)).toBe(true);
   });
 
+  it('hands out one parsed algorithm state per stored text, a new one after every write', async () => {
+    const store = await open(':memory:');
+    await store.transaction(async (tx) => {
+      await tx.createExperiment(experimentFixture('s'));
+      await tx.createExperiment(experimentFixture('t'));
+      await tx.putAlgorithmState('s', { suggestionCount: 1, designer: { xs: [1] } });
+      await tx.putAlgorithmState('t', { suggestionCount: 1, designer: { xs: [1] } });
+    });
+    const first = await store.read.getAlgorithmState('s');
+    expect(await store.read.getAlgorithmState('s')).toBe(first);
+    // Another experiment with the same text has its own entry; a transaction reads the same text too.
+    expect(await store.read.getAlgorithmState('t')).toEqual(first);
+    expect(await store.transaction((tx) => tx.getAlgorithmState('s'))).toBe(first);
+    await store.transaction((tx) =>
+      tx.putAlgorithmState('s', { suggestionCount: 2, designer: { xs: [1, 2] } }),
+    );
+    const second = await store.read.getAlgorithmState('s');
+    expect(second).not.toBe(first);
+    expect(second).toEqual({ suggestionCount: 2, designer: { xs: [1, 2] } });
+    expect(first).toEqual({ suggestionCount: 1, designer: { xs: [1] } });
+    // Inside a transaction, its own uncommitted write is what it reads back.
+    await store.transaction(async (tx) => {
+      await tx.putAlgorithmState('s', { suggestionCount: 3 });
+      expect(await tx.getAlgorithmState('s')).toEqual({ suggestionCount: 3 });
+    });
+  });
+
   it('never reuses a trial seq, even after the newest trial is deleted', async () => {
     const store = await open(':memory:');
     await store.transaction(async (tx) => {

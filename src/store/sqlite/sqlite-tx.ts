@@ -122,6 +122,34 @@ function cachedExperimentSnapshot(
 }
 
 /**
+ * Parsed algorithm states by snapshot scope (one per store) and experiment, with the stored text
+ * they were parsed from. The controller reads an experiment's state several times per trial and
+ * it changes once; a designer's dump can make it large (a TPE history), so a read of the same text
+ * returns the same frozen object instead of parsing it again. Keyed by the text itself, so it is
+ * right for either connection and whoever wrote the row.
+ */
+const algorithmStateCache = new WeakMap<
+  object,
+  Map<string, { readonly text: string; readonly state: AlgorithmState }>
+>();
+/** Experiments whose algorithm state is kept per store before the cache starts over. */
+const ALGORITHM_STATE_CACHE_LIMIT = 1000;
+
+function cachedAlgorithmState(owner: object, experiment: string, text: string): AlgorithmState {
+  let cache = algorithmStateCache.get(owner);
+  if (cache === undefined) {
+    cache = new Map();
+    algorithmStateCache.set(owner, cache);
+  }
+  const hit = cache.get(experiment);
+  if (hit !== undefined && hit.text === text) return hit.state;
+  const state = deepFreeze(parse(text) as AlgorithmState);
+  if (cache.size >= ALGORITHM_STATE_CACHE_LIMIT) cache.clear();
+  cache.set(experiment, { text, state });
+  return state;
+}
+
+/**
  * An experiment's trial list as one connection last read it: the snapshots in seq order, and the
  * highest change counter seen (see migration 2), so the next read fetches only what changed.
  */
@@ -370,7 +398,9 @@ export class SqliteReader implements StoreReader {
   getAlgorithmState(experiment: string): Promise<AlgorithmState | undefined> {
     return attempt(this.guard, () => {
       const row = this.sql.getAlgorithmState.get(experiment);
-      return row === undefined ? undefined : deepFreeze(parse(row.state) as AlgorithmState);
+      return row === undefined
+        ? undefined
+        : cachedAlgorithmState(this.sql.snapshotScope, experiment, row.state);
     });
   }
 }
