@@ -1,7 +1,7 @@
 /**
  * Small helpers for reading untrusted, JSON-like values (parsed YAML, REST bodies) without ever
  * throwing: own-property reads, cycle-safe copies and comparisons, and value printing for
- * messages. Internal to `src/api` (not re-exported by the folder's index).
+ * messages. Used by `src/api` and the config readers (not re-exported by the folder's index).
  */
 
 /** A JSON object as read from YAML or JSON: string keys, unknown values. */

@@ -3,6 +3,7 @@
  * batch/v1 Job strict-decoding check Katib does by round-tripping the Job, and the checks embedded
  * mode needs (the primary container exists and has a command).
  */
+import { CONTAINER_FIELDS } from './container-fields.js';
 import type { FieldError, FieldPath } from './field-error.js';
 import {
   checkKnownFields,
@@ -309,32 +310,6 @@ const POD_SPEC_FIELDS = [
   'schedulingGates',
   'resourceClaims',
   'resources',
-];
-const CONTAINER_FIELDS = [
-  'name',
-  'image',
-  'command',
-  'args',
-  'workingDir',
-  'ports',
-  'envFrom',
-  'env',
-  'resources',
-  'resizePolicy',
-  'restartPolicy',
-  'volumeMounts',
-  'volumeDevices',
-  'livenessProbe',
-  'readinessProbe',
-  'startupProbe',
-  'lifecycle',
-  'terminationMessagePath',
-  'terminationMessagePolicy',
-  'imagePullPolicy',
-  'securityContext',
-  'stdin',
-  'stdinOnce',
-  'tty',
 ];
 
 /** Pushes `unknown field "x"` for every key of `obj` not in `known`; returns `obj` when it is an object. */

@@ -26,7 +26,9 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { CONTAINER_FIELDS } from '../api/container-fields.js';
 import { FieldPath, SpecError, type FieldError } from '../api/index.js';
+import { isNil as absent, isRecord, own, show } from '../api/plain-json.js';
 
 /** Katib's apiVersion of the KatibConfig kind. */
 export const KATIB_CONFIG_API_VERSION = 'config.kubeflow.org/v1beta1';
@@ -98,44 +100,6 @@ export interface ParseSuggestionConfigOptions {
 
 type Json = Record<string, unknown>;
 
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const own = (o: Json, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
-const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
-const show = (v: unknown): string => {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-};
-
-/** Fields of corev1.Container, accepted (and ignored) on an entry as Katib accepts them. */
-const CONTAINER_FIELDS = [
-  'name',
-  'image',
-  'command',
-  'args',
-  'workingDir',
-  'ports',
-  'envFrom',
-  'env',
-  'resources',
-  'resizePolicy',
-  'restartPolicy',
-  'volumeMounts',
-  'volumeDevices',
-  'livenessProbe',
-  'readinessProbe',
-  'startupProbe',
-  'lifecycle',
-  'terminationMessagePath',
-  'terminationMessagePolicy',
-  'imagePullPolicy',
-  'securityContext',
-  'stdin',
-  'stdinOnce',
-  'tty',
-];
 /** Katib's own entry fields (beside the container). */
 const KATIB_ENTRY_FIELDS = [
   'algorithmName',
