@@ -34,6 +34,20 @@ export const TrialReason = {
 export type TrialPhase =
   'Pending' | 'Running' | 'Succeeded' | 'Killed' | 'Failed' | 'MetricsUnavailable' | 'EarlyStopped';
 
+/**
+ * Every trial phase, in the order of Katib's `TrialCondition` enum in api.proto (CREATED = Pending,
+ * RUNNING, SUCCEEDED, KILLED, FAILED, METRICSUNAVAILABLE, EARLYSTOPPED).
+ */
+export const TRIAL_PHASES: readonly TrialPhase[] = [
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Killed',
+  'Failed',
+  'MetricsUnavailable',
+  'EarlyStopped',
+];
+
 /** Katib's TrialSpec. */
 export interface TrialSpec {
   readonly objective: ObjectiveSpec;

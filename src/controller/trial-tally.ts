@@ -6,6 +6,7 @@
  * The result is always what `countTrials` and `findOptimalTrial` would compute from scratch.
  */
 import {
+  TRIAL_PHASES,
   isBetter,
   trialPhase,
   type ObjectiveSpec,
@@ -31,16 +32,6 @@ export interface TrialSummary {
   /** Positions (in the list summarised) of the Pending and Running trials, ascending. */
   readonly active: readonly number[];
 }
-
-const PHASES: readonly TrialPhase[] = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Killed',
-  'Failed',
-  'MetricsUnavailable',
-  'EarlyStopped',
-];
 
 /** Index of the first element of ascending `xs` that is ≥ `x`. */
 function lowerBound(xs: readonly number[], x: number): number {
@@ -124,7 +115,7 @@ export class TrialTally {
     this.#trials = trials;
     if (bestStale) this.#recomputeBest();
     const byPhase = {} as Record<TrialPhase, readonly string[]>;
-    for (const p of PHASES) byPhase[p] = this.#names.get(p)!.slice();
+    for (const p of TRIAL_PHASES) byPhase[p] = this.#names.get(p)!.slice();
     const pending = this.#positions.get('Pending')!;
     const running = this.#positions.get('Running')!;
     const active = running.length === 0 ? pending.slice() : [...pending, ...running].sort((a, b) => a - b);
@@ -142,7 +133,7 @@ export class TrialTally {
     this.#best = undefined;
     this.#allNames = new Set();
     this.#views = [];
-    for (const p of PHASES) {
+    for (const p of TRIAL_PHASES) {
       this.#positions.set(p, []);
       this.#names.set(p, []);
     }

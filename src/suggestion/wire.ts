@@ -29,6 +29,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import {
+  TRIAL_PHASES,
   UNAVAILABLE_METRIC_VALUE,
   metricStrategyFor,
   toSearchSpace,
@@ -62,27 +63,12 @@ import type { GetSuggestionsRequest } from './suggestion-service.js';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Wire numbers of TrialStatus.TrialConditionType by phase (what suggestionsRequestToProto sends). */
-const PHASE_TO_CONDITION_NUMBER: Readonly<Record<TrialPhase, number>> = {
-  Pending: 0,
-  Running: 1,
-  Succeeded: 2,
-  Killed: 3,
-  Failed: 4,
-  MetricsUnavailable: 5,
-  EarlyStopped: 6,
-};
+const PHASE_TO_CONDITION_NUMBER = Object.fromEntries(TRIAL_PHASES.map((p, i) => [p, i])) as Readonly<
+  Record<TrialPhase, number>
+>;
 
 /** Phases by condition number: CREATED … EARLYSTOPPED, and UNKNOWN (7) as Pending. */
-const CONDITION_NUMBER_TO_PHASE: readonly TrialPhase[] = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Killed',
-  'Failed',
-  'MetricsUnavailable',
-  'EarlyStopped',
-  'Pending',
-];
+const CONDITION_NUMBER_TO_PHASE: readonly TrialPhase[] = [...TRIAL_PHASES, 'Pending'];
 
 /** The compiled codecs this module needs. */
 interface Codecs {

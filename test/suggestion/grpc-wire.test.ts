@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SpecError, type Experiment, type TrialPhase, type TrialView } from '../../src/api/index.js';
+import { SpecError, TRIAL_PHASES, type Experiment, type TrialView } from '../../src/api/index.js';
 import {
   WireReader,
   WireWriter,
@@ -70,15 +70,7 @@ function generic(
   }
 }
 
-const PHASES: readonly TrialPhase[] = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Killed',
-  'Failed',
-  'MetricsUnavailable',
-  'EarlyStopped',
-];
+const PHASES = TRIAL_PHASES;
 
 /** Text that is sometimes a number, sometimes not, sometimes not ASCII. */
 const arbText = fc.oneof(

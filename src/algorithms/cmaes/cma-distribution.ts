@@ -19,8 +19,9 @@
  * under an earlier generation can be injected into the update ({@link CmaDistribution.injectedStep}).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { nearestInSorted } from '../math/nearest.js';
 import type { Rng } from '../rng.js';
-import { normalQuantile } from '../sobol/index.js';
+import { normalQuantile } from '../math/normal.js';
 import { strategyParameters, type StrategyParameters } from './strategy-parameters.js';
 
 /** How a coordinate of the unit cube is decoded, which decides its margin. */
@@ -387,7 +388,7 @@ export class CmaDistribution {
       let distance: number;
       if (c.kind === 'cells') {
         if (c.boundaries.length === 0) continue;
-        distance = distanceToNearest(c.boundaries, m);
+        distance = Math.abs(nearestInSorted(c.boundaries, m) - m);
       } else {
         let leader = m;
         for (const j of c.block) leader = Math.max(leader, Math.min(Math.max(this.mean[j] as number, 0), 1));
@@ -397,19 +398,6 @@ export class CmaDistribution {
       this.A[i] = Math.max(1, distance / (z * s));
     }
   }
-}
-
-/** Distance from `x` to the nearest element of the ascending, non-empty `sorted`. */
-function distanceToNearest(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  const above = Math.abs((sorted[lo] as number) - x);
-  return lo > 0 ? Math.min(above, Math.abs(x - (sorted[lo - 1] as number))) : above;
 }
 
 /** Orders losses ascending with NaN treated as +∞ (equal losses compare 0). */

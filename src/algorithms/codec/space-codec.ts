@@ -20,6 +20,7 @@
  * algorithms' validation rejects such a space first, see `logScaleErrors`).
  */
 import type { Assignment, ParameterSpace, SearchSpace } from '../../api/search-space.js';
+import { nearestInSorted } from '../math/nearest.js';
 import { stepGrid, type StepGrid } from './step-grid.js';
 
 /** How a numeric column is scaled. */
@@ -243,7 +244,7 @@ export function createSpaceCodec(space: SearchSpace, options: SpaceCodecOptions 
         }
         case 'discrete-value': {
           const x = clampCoordinate(point[e.offset], low, high);
-          out[e.parameter.name] = nearest(sortedValues.get(e.parameter.name) ?? [], x);
+          out[e.parameter.name] = nearestInSorted(sortedValues.get(e.parameter.name) ?? [], x);
           break;
         }
         case 'one-hot': {
@@ -284,21 +285,4 @@ export function createSpaceCodec(space: SearchSpace, options: SpaceCodecOptions 
   };
 
   return { space, dimensions, bounds, encodings, encode, decode, toUnit, fromUnit };
-}
-
-/** The element of ascending `sorted` nearest to `x` (ties go to the smaller one). */
-function nearest(sorted: readonly number[], x: number): number {
-  if (sorted.length === 0) return 0;
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  // sorted[lo] is the first element >= x (or the last element).
-  const above = sorted[lo] as number;
-  if (lo === 0) return above;
-  const below = sorted[lo - 1] as number;
-  return x - below <= above - x ? below : above;
 }
