@@ -1,17 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../src/api/errors.js';
 import { emptyExperimentStatus } from '../../src/api/experiment.js';
-import {
-  SCHEMA_VERSION,
-  SchemaTooNewError,
-  SqliteStore,
-  type SqliteStoreOptions,
-  type StoreTx,
-} from '../../src/store/index.js';
+import { SCHEMA_VERSION, SchemaTooNewError, SqliteStore, type StoreTx } from '../../src/store/index.js';
 import { migrate, type Migration } from '../../src/store/sqlite/migrations.js';
 import {
   deferred,
@@ -19,33 +11,19 @@ import {
   experimentFixture,
   trialFixture,
 } from '../conformance/store.conformance.js';
+import { openedStores, scratchDir } from './store-scratch.js';
 
-let dir: string;
-let files = 0;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'katib-store-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchDir('katib-store-');
 
 describeStoreConformance('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'));
-describeStoreConformance('SqliteStore (file)', () => SqliteStore.open(join(dir, `store-${++files}.db`)));
+describeStoreConformance('SqliteStore (file)', () => SqliteStore.open(scratch.file('store')));
 
 describe('SqliteStore', () => {
-  const stores: SqliteStore[] = [];
-  const open = async (path: string, options?: SqliteStoreOptions): Promise<SqliteStore> => {
-    const store = await SqliteStore.open(path, options);
-    stores.push(store);
-    return store;
-  };
-  const fresh = (): string => join(dir, `case-${++files}.db`);
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-  });
+  const open = openedStores();
+  const fresh = (): string => scratch.file();
 
   it('creates the parent directory and a WAL file at the current schema version', async () => {
-    const path = join(dir, 'nested', `deeper-${++files}`, 'katib.db');
+    const path = scratch.path('nested', scratch.unique('deeper'), 'katib.db');
     const store = await open(path);
     expect(store.path).toBe(path);
     const raw = new Database(path, { readonly: true });

@@ -3,35 +3,18 @@
  * do not wait for the disk, the incremental trial list (migration 2's change counter) and the
  * content-addressed snapshot caches. Each must be invisible in what the store returns.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyExperimentStatus } from '../../src/api/experiment.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/index.js';
 import { experimentFixture, trialFixture, trialStatusFixture } from '../conformance/store.conformance.js';
+import { openedStores, scratchDir } from './store-scratch.js';
 
-let dir: string;
-let files = 0;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'katib-store-tp-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchDir('katib-store-tp-');
 
 describe('SqliteStore throughput paths', () => {
-  const stores: SqliteStore[] = [];
-  const open = async (path: string, options?: SqliteStoreOptions): Promise<SqliteStore> => {
-    const store = await SqliteStore.open(path, options);
-    stores.push(store);
-    return store;
-  };
-  const fresh = (): string => join(dir, `case-${++files}.db`);
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-  });
+  const open = openedStores();
+  const fresh = (): string => scratch.file();
 
   for (const synchronous of ['FULL', 'SQLITE-FULL', 'NORMAL'] as const) {
     it(`commits concurrent transactions, each whole, with synchronous ${synchronous}`, async () => {
