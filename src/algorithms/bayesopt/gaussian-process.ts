@@ -13,7 +13,9 @@
 import {
   choleskyWithJitter,
   solveLower,
+  solveUpper,
   solveUpperTransposed,
+  transposed,
   type CholeskyFactor,
 } from '../linalg/index.js';
 import { noiseIndex, signalIndex, type HyperVector } from './hyperparameters.js';
@@ -43,6 +45,8 @@ export class GpPosterior {
   /** `(K + σ_n²I)⁻¹·y`. */
   readonly alpha: Float64Array;
   private readonly kStar: Float64Array;
+  /** `Lᵀ` row-major, made on the first gradient (see {@link solveUpper}). */
+  private upper: Float64Array | undefined;
 
   private constructor(
     readonly points: Float64Array,
@@ -141,7 +145,8 @@ export class GpPosterior {
     solveLower(this.factor.lower, n, v);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
-    const w = solveUpperTransposed(this.factor.lower, n, v); // (K + σ_n²I)⁻¹ k*
+    this.upper ??= transposed(this.factor.lower, n);
+    const w = solveUpper(this.upper, n, v); // (K + σ_n²I)⁻¹ k*
     const meanGradient = new Float64Array(d);
     const varianceGradient = new Float64Array(d);
     for (let i = 0; i < n; i++) {

@@ -11,6 +11,8 @@
  * trailing rows, and the leading rows stay bit-for-bit what a fresh factorisation computes.
  */
 
+import { dot } from './dot.js';
+
 /** A lower-triangular factor `L` with `L·Lᵀ = A + jitter·I`, row-major, `n×n`. */
 export interface CholeskyFactor {
   readonly n: number;
@@ -39,15 +41,9 @@ export function factorRows(
     const ri = i * n;
     for (let j = 0; j < i; j++) {
       const rj = j * n;
-      let s = a[ri + j] as number;
-      for (let k = 0; k < j; k++) s -= (lower[ri + k] as number) * (lower[rj + k] as number);
-      lower[ri + j] = s / (lower[rj + j] as number);
+      lower[ri + j] = ((a[ri + j] as number) - dot(lower, ri, lower, rj, j)) / (lower[rj + j] as number);
     }
-    let d = (a[ri + i] as number) + jitter;
-    for (let k = 0; k < i; k++) {
-      const l = lower[ri + k] as number;
-      d -= l * l;
-    }
+    const d = (a[ri + i] as number) + jitter - dot(lower, ri, lower, ri, i);
     if (!(d > 0)) return false;
     lower[ri + i] = Math.sqrt(d);
     for (let k = i + 1; k < n; k++) lower[ri + k] = 0;
@@ -97,9 +93,7 @@ export function choleskyWithJitter(
 export function solveLower(lower: Float64Array, n: number, b: Float64Array): Float64Array {
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    let s = b[i] as number;
-    for (let k = 0; k < i; k++) s -= (lower[ri + k] as number) * (b[k] as number);
-    b[i] = s / (lower[ri + i] as number);
+    b[i] = ((b[i] as number) - dot(lower, ri, b, 0, i)) / (lower[ri + i] as number);
   }
   return b;
 }
@@ -114,6 +108,31 @@ export function solveUpperTransposed(lower: Float64Array, n: number, b: Float64A
   return b;
 }
 
+/**
+ * Solves `U·x = b` in place for `U` upper triangular, row-major `n×n`, such as `Lᵀ` from
+ * {@link transposed}. It reads `U` row by row, in memory order, with {@link dot}'s interleaved
+ * sums, where {@link solveUpperTransposed} walks the columns of `L` one product at a time: callers
+ * solving many right-hand sides with one factor (the GP's acquisition gradients) transpose it once
+ * and use this.
+ */
+export function solveUpper(upper: Float64Array, n: number, b: Float64Array): Float64Array {
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    b[i] = ((b[i] as number) - dot(upper, ri + i + 1, b, i + 1, n - i - 1)) / (upper[ri + i] as number);
+  }
+  return b;
+}
+
+/** The transpose of a row-major `n×n` matrix, as a new array. */
+export function transposed(m: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < n; j++) out[j * n + i] = m[ri + j] as number;
+  }
+  return out;
+}
+
 /** Solves `(L·Lᵀ)·x = b`, returning a new array. */
 export function choleskySolve(factor: CholeskyFactor, b: ArrayLike<number>): Float64Array {
   const x = Float64Array.from(b);
@@ -124,29 +143,28 @@ export function choleskySolve(factor: CholeskyFactor, b: ArrayLike<number>): Flo
 /** `(L·Lᵀ)⁻¹` as a full row-major `n×n` matrix (for likelihood gradients on small `n`). */
 export function choleskyInverse(factor: CholeskyFactor): Float64Array {
   const { n, lower } = factor;
-  // Inverse of L (lower triangular), column by column.
-  const inv = new Float64Array(n * n);
+  // Inverse of L (lower triangular), column by column. Column j is built as row j of `columns`
+  // (contiguous: the inner loop then reads both operands in memory order).
+  const columns = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    inv[j * n + j] = 1 / (lower[j * n + j] as number);
+    const cj = j * n;
+    columns[cj + j] = 1 / (lower[j * n + j] as number);
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s -= (lower[ri + k] as number) * (inv[k * n + j] as number);
-      inv[ri + j] = s / (lower[ri + i] as number);
+      columns[cj + i] = -dot(lower, ri + j, columns, cj + j, i - j) / (lower[ri + i] as number);
     }
   }
-  // A⁻¹ = L⁻ᵀ·L⁻¹: entry (i, j) = Σ_k inv[k][i]·inv[k][j], k ≥ max(i, j).
+  // A⁻¹ = L⁻ᵀ·L⁻¹: entry (i, j) = Σ_k L⁻¹[k][i]·L⁻¹[k][j] over k ≥ max(i, j), a dot product of
+  // rows i and j of `columns` from position max(i, j) on.
   const out = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i <= k; i++) {
-      const v = inv[rk + i] as number;
-      if (v === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j <= i; j++) out[ri + j] = (out[ri + j] as number) + v * (inv[rk + j] as number);
+  for (let i = 0; i < n; i++) {
+    const ci = i * n;
+    for (let j = 0; j <= i; j++) {
+      const v = dot(columns, ci + i, columns, j * n + i, n - i);
+      out[ci + j] = v;
+      out[j * n + i] = v;
     }
   }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[j * n + i] = out[i * n + j] as number;
   return out;
 }
 

@@ -7,7 +7,9 @@ export {
   factorRows,
   halfLogDeterminant,
   solveLower,
+  solveUpper,
   solveUpperTransposed,
+  transposed,
   type CholeskyFactor,
 } from './cholesky.js';
 export { minimizeLbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
