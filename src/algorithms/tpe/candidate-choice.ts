@@ -51,10 +51,84 @@ export function bestByScore(lower: Float64Array, upper: Float64Array, m: number)
   return best;
 }
 
-/** Scratch of {@link bestBounded}, reused between calls. */
+/** Scratch of {@link bestBounded} and {@link certainBest}, reused between calls. */
 export class ChoiceScratch {
   bounds = new Float64Array(0);
   levels = new Int32Array(0);
+  lower = new Float64Array(0);
+
+  /** Makes room for `count` candidates. */
+  reserve(count: number): void {
+    if (this.bounds.length >= count) return;
+    this.bounds = new Float64Array(count);
+    this.levels = new Int32Array(count);
+    this.lower = new Float64Array(count);
+  }
+}
+
+/** Estimates of log l and log g at the candidates, for {@link certainBest}. */
+export interface ScoreEstimates {
+  /** Estimate of log l at candidate c. */
+  readonly lower: (c: number) => number;
+  /** A lower bound of log g at candidate c, cheaper than `upper`. */
+  readonly upperFloor: (c: number) => number;
+  /** Estimate of log g at candidate c. */
+  readonly upper: (c: number) => number;
+  /** Bound on the error of `lower` plus that of `upper`: each estimated score is this close to the exact one. */
+  readonly tolerance: number;
+}
+
+/** Index of the highest entry of `bounds[0…count)` that is not NaN (ties: the lowest index); −1 if none. */
+function highestOpen(bounds: Float64Array, count: number): number {
+  let next = -1;
+  let top = -Infinity;
+  for (let c = 0; c < count; c++) {
+    const b = bounds[c]!;
+    if (!Number.isNaN(b) && (next < 0 || b > top)) {
+      next = c;
+      top = b;
+    }
+  }
+  return next;
+}
+
+/**
+ * The first candidate of {@link rankByScore}'s order of the exact scores, decided from estimates
+ * that are within `tolerance` of them; −1 when the estimates cannot decide (another candidate
+ * within twice the tolerance of the best, or a number that is not finite), and the caller computes
+ * the exact scores. The estimate of log g, the costly one, is computed in order of the candidates'
+ * score bounds (log l less the floor of log g), until the best estimated score, less the
+ * tolerance, beats every bound left. A candidate returned beats every other one by more than the
+ * exact scores' possible error, so it is the exact choice, with no tie to break.
+ */
+export function certainBest(count: number, estimates: ScoreEstimates, scratch: ChoiceScratch): number {
+  const { tolerance } = estimates;
+  if (!Number.isFinite(tolerance)) return -1;
+  scratch.reserve(count);
+  const { bounds, lower } = scratch;
+  for (let c = 0; c < count; c++) {
+    lower[c] = estimates.lower(c);
+    bounds[c] = lower[c]! - estimates.upperFloor(c) + tolerance;
+    if (!Number.isFinite(bounds[c]!)) return -1;
+  }
+  let best = -1;
+  let bestScore = -Infinity;
+  let runnerUp = -Infinity;
+  for (;;) {
+    // The candidate with the highest bound left (NaN marks an estimated one).
+    const next = highestOpen(bounds, count);
+    const top = next < 0 ? -Infinity : bounds[next]!;
+    if (next < 0 || (best >= 0 && top < bestScore - tolerance)) break; // every bound left loses
+    bounds[next] = NaN;
+    const s = lower[next]! - estimates.upper(next);
+    if (!Number.isFinite(s)) return -1;
+    if (best < 0 || s > bestScore) {
+      runnerUp = bestScore;
+      best = next;
+      bestScore = s;
+    } else if (s > runnerUp) runnerUp = s;
+  }
+  return runnerUp < bestScore - 2 * tolerance ? best : -1;
 }
 
 /**
@@ -69,10 +143,7 @@ export function bestBounded(
   upper: readonly ((c: number) => number)[],
   scratch: ChoiceScratch,
 ): number {
-  if (scratch.bounds.length < count) {
-    scratch.bounds = new Float64Array(count);
-    scratch.levels = new Int32Array(count);
-  }
+  scratch.reserve(count);
   const { bounds, levels } = scratch;
   const exact = upper.length - 1;
   for (let c = 0; c < count; c++) {
@@ -82,16 +153,9 @@ export function bestBounded(
   let best = -1;
   let bestScore = -Infinity;
   for (;;) {
-    // The candidate with the highest bound left (NaN marks a scored one; ties: the lowest index).
-    let next = -1;
-    let top = -Infinity;
-    for (let c = 0; c < count; c++) {
-      const b = bounds[c]!;
-      if (!Number.isNaN(b) && (next < 0 || b > top)) {
-        next = c;
-        top = b;
-      }
-    }
+    // The candidate with the highest bound left (NaN marks a scored one).
+    const next = highestOpen(bounds, count);
+    const top = next < 0 ? -Infinity : bounds[next]!;
     if (next < 0 || (best >= 0 && top < bestScore)) return best; // every bound left loses
     const level = ++levels[next]!;
     if (level < exact) {

@@ -50,6 +50,11 @@ export interface KernelRenumbering {
 export interface NumericKernelOptions {
   readonly bandwidth: 'neighbours' | 'scott';
   readonly density: boolean;
+  /**
+   * Leave the truncation terms and heads to {@link NumericKernels.ensureTerms} (Scott's bandwidth
+   * only): the estimator's fast estimate (shared-bandwidth-kernels.ts) seldom needs them.
+   */
+  readonly deferTerms?: boolean;
 }
 
 /**
@@ -68,8 +73,14 @@ export class NumericKernels {
    * on the point (the first sum of the score, so precomputing it changes no bit).
    */
   head: Float64Array = new Float64Array(0);
+  /** The σ of every observation kernel when they share one (Scott's bandwidth); NaN otherwise. */
+  sharedSigma = NaN;
   /** With neighbour bandwidths and continuous values: see {@link KernelWindow}. */
   readonly window: KernelWindow | undefined;
+  /** Truncation terms and heads wait for {@link ensureTerms} (see {@link NumericKernelOptions.deferTerms}). */
+  private readonly deferred: boolean;
+  /** True while a deferred fit's truncation terms and heads are not computed. */
+  private termsPending = false;
   /** Every kernel by centre (neighbour bandwidths), the prior at the first centre ≥ the interval's centre. */
   private sorted: Uint32Array = new Uint32Array(0);
   /** The centres of {@link sorted}, in that order (the prior's: the interval's centre). */
@@ -108,6 +119,7 @@ export class NumericKernels {
     this.halfCell = dim.halfCell;
     this.snap = (x) => dim.snap(x);
     this.window = options.bandwidth === 'neighbours' && this.continuous ? new KernelWindow() : undefined;
+    this.deferred = options.deferTerms === true && options.bandwidth === 'scott';
   }
 
   /**
@@ -129,9 +141,23 @@ export class NumericKernels {
     if (renumbering && this.options.bandwidth === 'neighbours')
       this.update(j, points, d, n, sources, renumbering);
     else this.fitAll(j, points, d, n, sources);
+    this.termsPending = this.deferred;
+    if (this.deferred) return;
     const { head, logNorm } = this;
     for (let i = 0; i < k; i++) head[i] = lw[i]! + logNorm[i]!;
     this.window?.fit(this.low, this.high, n, this.priorMu, this.sorted, this.sortedMu, k, this.sigma, head);
+  }
+
+  /**
+   * Computes the truncation terms and heads of the `k` kernels of a deferred fit (see
+   * {@link NumericKernelOptions.deferTerms}), with the fit's log weights `lw`; nothing otherwise.
+   */
+  ensureTerms(k: number, lw: Float64Array): void {
+    if (!this.termsPending) return;
+    this.termsPending = false;
+    const { head, logNorm } = this;
+    truncationTerms(this.low, this.high, this.options.density, this.mu, this.sigma, this.logZ, logNorm, k);
+    for (let i = 0; i < k; i++) head[i] = lw[i]! + logNorm[i]!;
   }
 
   /** The full fit: centres, bandwidths and truncation terms of every kernel. */
@@ -141,9 +167,11 @@ export class NumericKernels {
     const { mu, sigma, sorted, sortedMu } = this;
     for (let i = 0; i < n; i++) mu[i] = points[i * d + j]!;
     const minSigma = range / Math.min(100, 1 + k);
+    this.sharedSigma = NaN;
     if (this.options.bandwidth === 'scott') {
       const s = 0.2 * Math.pow(Math.max(n, 1), -1 / (d + 4)) * range;
-      sigma.fill(s < minSigma ? minSigma : s > range ? range : s, 0, n);
+      this.sharedSigma = s < minSigma ? minSigma : s > range ? range : s;
+      sigma.fill(this.sharedSigma, 0, n);
     } else {
       // Neighbour bandwidths, the prior's centre counting as an observation.
       const centre = 0.5 * (this.low + this.high);
@@ -159,6 +187,7 @@ export class NumericKernels {
     }
     mu[n] = this.priorMu;
     sigma[n] = this.priorSigma;
+    if (this.deferred) return; // see ensureTerms
     const column = sources.rows ? sources.truncation?.column(j) : undefined;
     if (column === undefined) {
       // Nothing remembered (Scott's σ changes with every observation): a plain loop.

@@ -27,11 +27,17 @@
  *
  * An estimator keeps its buffers: the designer refits the same two estimators at every suggestion
  * ({@link ParzenEstimator.fit}), which allocates nothing once they are large enough.
+ *
+ * With Scott's bandwidth and only continuous dimensions, an estimator also offers a fast estimate
+ * of its joint log density with an error bound ({@link ParzenEstimator.jointEstimate},
+ * shared-bandwidth-kernels.ts); its exact truncation terms are then computed only when an exact
+ * density is asked for.
  */
 import type { Rng } from '../rng.js';
 import { logNormalMass, normalCdf, normalQuantile } from './gaussian.js';
 import { logSumExp, logSumExpBelow } from './log-sum-exp.js';
 import { NumericKernels, type KernelRenumbering, type ParzenSources } from './numeric-kernels.js';
+import { SharedBandwidthKernels } from './shared-bandwidth-kernels.js';
 import type { CategoricalDimension, NumericDimension, TpeDimension } from './tpe-space.js';
 
 export { neighbourBandwidths, type ObservationOrder, type ParzenSources } from './numeric-kernels.js';
@@ -109,12 +115,23 @@ export class ParzenEstimator {
   private cumulative = new Float64Array(0);
   private readonly kernels: (NumericKernels | CategoricalKernels | undefined)[];
   private readonly joint: JointTable | undefined;
+  /** Scott's bandwidth and product-kernel scores: truncation terms on demand (see {@link ensureTerms}). */
+  private readonly deferTerms: boolean;
   /** The history rows of the previous fit (see {@link renumbering}). */
   private previousRows: Uint32Array | undefined;
   private rowsBuffer = new Uint32Array(0);
   private oldToNew = new Int32Array(0);
   /** Scratch of {@link jointLogPdf}: coordinates by dimension, running and largest scores. */
   private jointScratch = new Float64Array(0);
+  /**
+   * With Scott's bandwidth and a {@link JointTable}: the fast estimate of {@link jointLogPdf}
+   * (shared-bandwidth-kernels.ts), fitted on first use; the exact truncation terms then wait for
+   * {@link ensureTerms}.
+   */
+  private readonly estimate: SharedBandwidthKernels | undefined;
+  private estimateFilled = false;
+  /** True while the numeric kernels' truncation terms wait for {@link ensureTerms}. */
+  private termsPending = false;
 
   /**
    * @param points row-major observations, `n × dimensions.length`, oldest first
@@ -128,7 +145,12 @@ export class ParzenEstimator {
     private readonly options: ParzenOptions,
     sources: ParzenSources = {},
   ) {
-    const numeric = { bandwidth: options.bandwidth, density: options.kernelScore === 'density' };
+    // Every informative dimension continuous: product kernels scored from a table (JointTable).
+    const jointScores = dimensions.every(
+      (dim) => dim.kind === 'numeric' && (dim.cell === 'density' || !(dim.high - dim.low > 0)),
+    );
+    const deferTerms = options.bandwidth === 'scott' && jointScores;
+    const numeric = { bandwidth: options.bandwidth, density: options.kernelScore === 'density', deferTerms };
     this.kernels = dimensions.map((dim) => {
       if (dim.kind === 'categorical') return new CategoricalKernels(dim);
       // A single value: the dimension carries no information.
@@ -145,6 +167,8 @@ export class ParzenEstimator {
       continuous && dims.length > 0
         ? { dims: Uint32Array.from(dims), stride: 3 * dims.length, table: new Float64Array(0), filled: false }
         : undefined;
+    this.deferTerms = deferTerms;
+    this.estimate = deferTerms && this.joint ? new SharedBandwidthKernels(this.joint.dims.length) : undefined;
     this.fit(points, n, sources);
   }
 
@@ -189,6 +213,33 @@ export class ParzenEstimator {
       }
     });
     if (this.joint) this.joint.filled = false;
+    this.estimateFilled = false;
+    this.termsPending = this.deferTerms;
+  }
+
+  /**
+   * The fast estimate of {@link jointLogPdf} with its error bound (see shared-bandwidth-kernels.ts);
+   * `undefined` when this estimator has none (univariate bandwidths, a categorical or stepped
+   * dimension, a bandwidth that is not shared).
+   */
+  jointEstimate(): SharedBandwidthKernels | undefined {
+    const estimate = this.estimate;
+    if (estimate === undefined || this.joint === undefined) return undefined;
+    if (!this.estimateFilled) {
+      const dims = this.joint.dims;
+      const kernels = Array.from(dims, (j) => this.kernels[j] as NumericKernels);
+      estimate.fit(kernels, dims, this.n, this.logWeights, this.options.kernelScore === 'density');
+      this.estimateFilled = true;
+    }
+    return Number.isFinite(estimate.tolerance) ? estimate : undefined;
+  }
+
+  /** Completes a deferred fit: the numeric kernels' truncation terms (see NumericKernelOptions.deferTerms). */
+  private ensureTerms(): void {
+    if (!this.termsPending) return;
+    this.termsPending = false;
+    for (const kern of this.kernels)
+      if (kern instanceof NumericKernels) kern.ensureTerms(this.size, this.logWeights);
   }
 
   /**
@@ -321,6 +372,7 @@ export class ParzenEstimator {
 
   /** {@link logPdfOf} at one coordinate `x`. */
   logPdfAt(j: number, x: number, acc: Float64Array): number {
+    this.ensureTerms();
     const kern = this.kernels[j];
     if (kern instanceof NumericKernels && kern.window) return kern.window.logPdf(x, acc);
     this.startTerms(acc, 0);
@@ -333,6 +385,7 @@ export class ParzenEstimator {
    * {@link KernelWindow.logPdfLowerBound} with `share`; −∞ (none) for dimensions without a window.
    */
   logPdfLowerBoundAt(j: number, x: number, share: number, acc: Float64Array): number {
+    this.ensureTerms();
     const kern = this.kernels[j];
     return kern instanceof NumericKernels && kern.window
       ? kern.window.logPdfLowerBound(x, share, acc)
@@ -341,6 +394,7 @@ export class ParzenEstimator {
 
   /** log of the product-kernel mixture's density at each of `count` points (row-major in `xs`). */
   jointLogPdf(xs: Float64Array, count: number, out: Float64Array, acc: Float64Array): void {
+    this.ensureTerms();
     const d = this.dimensions.length;
     const k = this.size;
     const joint = this.joint;

@@ -35,7 +35,7 @@ import {
   type ObservationOrder,
   type ParzenSources,
 } from './parzen-estimator.js';
-import { bestBounded, bestByScore, ChoiceScratch, rankByScore } from './candidate-choice.js';
+import { bestBounded, bestByScore, certainBest, ChoiceScratch, rankByScore } from './candidate-choice.js';
 import { createTpeSpace, type TpeSpace } from './tpe-space.js';
 import { TruncationCache } from './truncation-cache.js';
 
@@ -278,9 +278,13 @@ export class TpeDesigner implements StatefulDesigner {
     for (let round = 0; round < CANDIDATE_ROUNDS; round++) {
       lower.sample(rng, m, this.options.multivariate, candidates);
       if (this.options.multivariate) {
-        // Every candidate's log g is computed: a cheap bound of the joint density misses it by
-        // nats, where the candidates' scores differ by hundredths (candidate-choice.ts would
-        // leave none). The best candidate first; the full ranking only when it is taken.
+        // The best candidate from the fast estimates when they decide it (certainBest), else from
+        // every candidate's exact scores; the full ranking only when the best is taken.
+        const certain = this.certainJointBest(lower, upper, candidates, m);
+        if (certain >= 0) {
+          const a = this.tpe.decode(candidates, certain * dims);
+          if (!isTaken(taken, assignmentKey(this.space, a))) return a;
+        }
         lower.jointLogPdf(candidates, m, scoreLower, acc);
         upper.jointLogPdf(candidates, m, scoreUpper, acc);
         const first = this.tpe.decode(candidates, bestByScore(scoreLower, scoreUpper, m) * dims);
@@ -310,6 +314,32 @@ export class TpeDesigner implements StatefulDesigner {
       }
     }
     return drawDistinct(this.space, this.tpe.codec, this.product, rng, taken);
+  }
+
+  /**
+   * The candidate with the best joint score when the estimators' fast estimates decide it
+   * ({@link certainBest}: the very candidate the exact scores choose); −1 when they cannot.
+   */
+  private certainJointBest(
+    lower: ParzenEstimator,
+    upper: ParzenEstimator,
+    candidates: Float64Array,
+    m: number,
+  ): number {
+    const l = lower.jointEstimate();
+    const g = upper.jointEstimate();
+    if (l === undefined || g === undefined) return -1;
+    const dims = this.tpe.dimensions.length;
+    return certainBest(
+      m,
+      {
+        lower: (c) => l.logPdf(candidates, c * dims),
+        upperFloor: (c) => g.logPdfFloor(candidates, c * dims),
+        upper: (c) => g.logPdf(candidates, c * dims),
+        tolerance: l.tolerance + g.tolerance,
+      },
+      this.work.choice,
+    );
   }
 }
 
