@@ -49,6 +49,13 @@ export interface AlgorithmDefinition<S extends object> {
    * understands (the policy then creates a fresh designer and replays the whole history).
    */
   restore?(ctx: DesignerContext<S>, dump: unknown): StatefulDesigner | undefined;
+  /**
+   * The designer's state is a function of the completed trials in the order it learned them and
+   * nothing else (TPE: its weights favour the newest observations). The policy then saves only that
+   * order and, on a cache miss, feeds those trials — taken from the request, which carries every
+   * trial — to a fresh designer in that order, instead of saving a dump that repeats the history.
+   */
+  readonly replayOrder?: boolean;
   /** The user's fixed seed (Katib's `random_state`) when the settings carry one. */
   seedOf?(settings: S): number | undefined;
 }

@@ -41,7 +41,11 @@ export interface PolicyState {
   readonly token: string;
   /** Assignments handed out including this call. */
   readonly suggestionCount: number;
-  /** Names of the completed trials the saved designer has learned from (empty for designers without `dump`). */
+  /**
+   * Names of the completed trials the saved designer has learned from, in the order it learned
+   * them (empty for designers rebuilt from the whole history, which have neither `dump` nor
+   * `replayOrder`).
+   */
   readonly seen: readonly string[];
   /** The designer's own `dump()`, when it has one. */
   readonly designer?: unknown;
@@ -165,6 +169,30 @@ export function toDesignerTrials(
 }
 
 /**
+ * A fresh designer fed the completed trials named by `seen`, in that order (the order a saved
+ * designer learned them; see `AlgorithmDefinition.replayOrder`), or undefined when one of them is
+ * not a completed trial of the request: the caller then rebuilds from the whole trial list.
+ */
+function replayed<S extends object>(
+  definition: AlgorithmDefinition<S>,
+  context: DesignerContext<S>,
+  seen: readonly string[],
+  completedViews: readonly TrialView[],
+  suggestionCount: number,
+): Designer | undefined {
+  const byName = new Map(completedViews.map((t) => [t.name, t]));
+  const completed: CompletedTrial[] = [];
+  for (const name of seen) {
+    const view = byName.get(name);
+    if (view === undefined) return undefined;
+    completed.push(toCompletedTrial(view, context.space, context.objective));
+  }
+  const designer = definition.create(context);
+  designer.update({ completed, active: [], suggestionCount });
+  return designer;
+}
+
+/**
  * Runs designers for the suggestion service: restore or create → update(delta) → suggest → dump,
  * with a cache of live designers. One instance serves many experiments; calls for the same
  * experiment must not overlap (the controller serialises them).
@@ -216,9 +244,13 @@ export class DesignerPolicy {
         source = 'cache';
       } else {
         const restored =
-          saved?.designer !== undefined && definition.restore
-            ? definition.restore(context, saved.designer)
-            : undefined;
+          saved === undefined
+            ? undefined
+            : definition.replayOrder === true
+              ? replayed(definition, context, saved.seen, completedViews, req.suggestionCount)
+              : saved.designer !== undefined && definition.restore
+                ? definition.restore(context, saved.designer)
+                : undefined;
         if (restored && saved) {
           designer = restored;
           seenOrder = [...saved.seen];
@@ -244,15 +276,18 @@ export class DesignerPolicy {
 
     const token = `${this.nonce}.${(this.counter++).toString(36)}`;
     const suggestionCount = req.suggestionCount + suggestions.length;
-    // Only a designer that can be restored has state worth saving; any other is rebuilt from the
-    // whole history on a cache miss, so it must not claim to have seen anything.
-    const durable = isStatefulDesigner(designer) && definition.restore !== undefined ? designer : undefined;
+    // Only a designer that can be restored (from its dump, or by replaying what it saw in order) has
+    // state worth saving; any other is rebuilt from the whole history on a cache miss, so it must
+    // not claim to have seen anything.
+    const replay = definition.replayOrder === true;
+    const durable =
+      !replay && isStatefulDesigner(designer) && definition.restore !== undefined ? designer : undefined;
     const state: PolicyState = {
       format: 'designer-policy/v1',
       algorithm: definition.name,
       token,
       suggestionCount,
-      seen: durable ? seenOrder.slice() : [],
+      seen: durable || replay ? seenOrder.slice() : [],
       ...(durable ? { designer: durable.dump() } : {}),
     };
     if (this.cacheSize > 0) {

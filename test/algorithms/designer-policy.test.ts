@@ -313,3 +313,101 @@ describe('DesignerPolicy', () => {
     expect(again.source).toBe('restored');
   });
 });
+
+describe('DesignerPolicy with replayOrder (designers restored by replaying what they saw, in order)', () => {
+  function replayAlgorithm(): { def: AlgorithmDefinition<object>; made: SpyDesigner[] } {
+    const made: SpyDesigner[] = [];
+    const def = defineAlgorithm<object>({
+      name: 'spy',
+      description: 'test double',
+      settings: {},
+      validate: () => [],
+      create: () => {
+        const d = new SpyDesigner();
+        made.push(d);
+        return d;
+      },
+      replayOrder: true,
+    });
+    return { def, made };
+  }
+
+  it('saves only the order of arrival and replays it, not the list order, after a cache miss', () => {
+    const { def, made } = replayAlgorithm();
+    const first = new DesignerPolicy();
+    // b (listed second) completes first, then a.
+    const s1 = first.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [running('a', 1), done('b', 2, 2)],
+      count: 1,
+      suggestionCount: 2,
+    });
+    const s2 = first.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [done('a', 1, 1), done('b', 2, 2), running('c', 3)],
+      count: 1,
+      suggestionCount: 3,
+      state: s1.state,
+    });
+    expect(s2.source).toBe('cache');
+    expect(made[0]!.known).toEqual(['b', 'a']);
+    expect(s2.state.seen).toEqual(['b', 'a']);
+    expect(s2.state.designer).toBeUndefined();
+
+    // A new policy (a restart) given the saved state replays b, a — then learns c.
+    const restarted = new DesignerPolicy();
+    const s3 = restarted.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)],
+      count: 1,
+      suggestionCount: 4,
+      state: s2.state,
+    });
+    expect(s3.source).toBe('restored');
+    const replayedDesigner = made[made.length - 1]!;
+    expect(replayedDesigner.deltas.map((d) => d.completed.map((t) => t.name))).toEqual([['b', 'a'], ['c']]);
+    expect(replayedDesigner.known).toEqual(['b', 'a', 'c']);
+    // The cached designer reaches the same place.
+    const s3cached = first.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)],
+      count: 1,
+      suggestionCount: 4,
+      state: s2.state,
+    });
+    expect(s3cached.source).toBe('cache');
+    expect(s3cached.suggestions).toEqual(s3.suggestions);
+  });
+
+  it('rebuilds from the whole list when a trial it saw is missing from the request', () => {
+    const { def, made } = replayAlgorithm();
+    const s1 = new DesignerPolicy().suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [done('a', 1, 1), done('b', 2, 2)],
+      count: 1,
+      suggestionCount: 2,
+    });
+    const s2 = new DesignerPolicy().suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials: [done('b', 2, 2), done('c', 3, 3)],
+      count: 1,
+      suggestionCount: 3,
+      state: s1.state,
+    });
+    expect(s2.source).toBe('created');
+    expect(made[made.length - 1]!.known).toEqual(['b', 'c']);
+    expect(s2.state.seen).toEqual(['b', 'c']);
+  });
+});

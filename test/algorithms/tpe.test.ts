@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DesignerPolicy,
   randomAlgorithm,
   parseSettings,
   validateAlgorithmSpec,
@@ -18,7 +19,8 @@ import {
 } from '../../src/algorithms/tpe/index.js';
 import type { AlgorithmSetting, ParameterSpec } from '../../src/api/experiment.js';
 import { toSearchSpace, type Assignment, type SearchSpace } from '../../src/api/search-space.js';
-import { experimentSpec } from '../arbitraries/search-space.js';
+import { experimentSpec, trialView } from '../arbitraries/search-space.js';
+import type { TrialView } from '../../src/api/trial-view.js';
 
 const doubles = (n: number, min = -5, max = 5): ParameterSpec[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -295,34 +297,40 @@ describe('tpe search', () => {
   it('learns from Succeeded and EarlyStopped trials, never from Failed ones, and never repeats them', () => {
     const params = doubles(1, 0, 1);
     const space: SearchSpace = toSearchSpace(params);
-    const d = new TpeDesigner(space, { type: 'minimize', objectiveMetricName: 'loss' }, 1, {
-      ...tpeOptions(settingsOf<TpeSettings>(tpeSettings, 'tpe')),
-      nStartupTrials: 0,
-    });
-    d.update({
-      completed: [
-        completed('a', { x0: 0.1 }, 1),
-        completed('b', { x0: 0.2 }, 2, 'EarlyStopped'),
-        completed('c', { x0: 0.3 }, 0, 'Failed'),
-        completed('d', { x0: 0.4 }, Infinity),
-      ],
-      active: [],
-      suggestionCount: 4,
-    });
-    const dump = d.dump();
-    expect(dump.losses).toEqual([1, 2, 'Infinity']);
-    expect(dump.completed).toHaveLength(4);
-    const restored = TpeDesigner.restore(
-      space,
-      { type: 'minimize', objectiveMetricName: 'loss' },
+    const objective = { type: 'minimize' as const, objectiveMetricName: 'loss' };
+    const options = { ...tpeOptions(settingsOf<TpeSettings>(tpeSettings, 'tpe')), nStartupTrials: 0 };
+    const fed = (trials: CompletedTrial[]): TpeDesigner => {
+      const designer = new TpeDesigner(space, objective, 1, options);
+      designer.update({ completed: trials, active: [], suggestionCount: 4 });
+      return designer;
+    };
+    const a = completed('a', { x0: 0.1 }, 1);
+    const b = completed('b', { x0: 0.2 }, 2, 'EarlyStopped');
+    const failed = completed('c', { x0: 0.3 }, 0, 'Failed');
+    const infinite = completed('d', { x0: 0.4 }, Infinity);
+    const all = fed([a, b, failed, infinite]).suggest(3);
+    // The Failed trial teaches nothing: the same suggestions as without it…
+    expect(fed([a, b, infinite]).suggest(3)).toEqual(all);
+    // …while the EarlyStopped one and the infinite loss do count, and a value for c would too.
+    expect(fed([a, infinite]).suggest(3)).not.toEqual(all);
+    expect(fed([a, b]).suggest(3)).not.toEqual(all);
+    expect(fed([a, b, completed('c', { x0: 0.3 }, 0), infinite]).suggest(3)).not.toEqual(all);
+    // A completed trial's point is never suggested again, even one that taught nothing.
+    const one = new TpeDesigner(
+      toSearchSpace([{ name: 'k', parameterType: 'int', feasibleSpace: { min: '1', max: '3' } }]),
+      objective,
       1,
-      tpeOptions(settingsOf<TpeSettings>(tpeSettings, 'tpe')),
-      JSON.parse(JSON.stringify(dump)),
+      options,
     );
-    expect(restored?.dump()).toEqual(dump);
+    one.update({
+      completed: [completed('p', { k: 1 }, 0, 'Failed'), completed('q', { k: 2 }, 1)],
+      active: [],
+      suggestionCount: 2,
+    });
+    expect(one.suggest(1)).toEqual([{ assignment: { k: 3 } }]);
   });
 
-  it('gives identical suggestions past 25 observations whether fed at once, one by one or restored', () => {
+  it('gives identical suggestions past 25 observations whether fed at once (as the policy replays) or one by one', () => {
     const params: ParameterSpec[] = [
       ...doubles(2),
       { name: 'k', parameterType: 'int', feasibleSpace: { min: '1', max: '20' } },
@@ -358,17 +366,84 @@ describe('tpe search', () => {
       const oneByOne = new TpeDesigner(space, objective, 9, options);
       history.forEach((t, i) => oneByOne.update({ completed: [t], active: [], suggestionCount: i }));
       oneByOne.update({ completed: [], active, suggestionCount: 61 });
-      const restored = TpeDesigner.restore(
-        space,
-        objective,
-        9,
-        options,
-        JSON.parse(JSON.stringify(oneByOne.dump())),
-      );
-      restored!.update({ completed: [], active, suggestionCount: 61 });
       const expected = atOnce.suggest(3);
       expect(oneByOne.suggest(3)).toEqual(expected);
-      expect(restored!.suggest(3)).toEqual(expected);
+    }
+  });
+
+  it('a restarted policy replays the order trials completed in, not the list order (parallel runs)', () => {
+    const params = doubles(3);
+    const space = toSearchSpace(params);
+    for (const [name, definition] of [
+      ['tpe', tpeAlgorithm],
+      ['multivariate-tpe', multivariateTpeAlgorithm],
+    ] as const) {
+      const spec = experimentSpec(name, params, [{ name: 'n_startup_trials', value: '3' }]);
+      const context = {
+        space,
+        objective: spec.objective,
+        seed: 5,
+        experiment: spec,
+        maxTrialCount: undefined,
+        settings:
+          name === 'tpe'
+            ? settingsOf<TpeSettings>(tpeSettings, name, [{ name: 'n_startup_trials', value: '3' }])
+            : settingsOf<MultivariateTpeSettings>(multivariateTpeSettings, name, [
+                { name: 'n_startup_trials', value: '3' },
+              ]),
+      };
+      const live = new DesignerPolicy();
+      let trials: TrialView[] = [];
+      let state: unknown;
+      let handedOut = 0;
+      const ask = (policy: DesignerPolicy, count: number) =>
+        policy.suggest({
+          definition,
+          context,
+          experimentKey: name,
+          trials,
+          count,
+          suggestionCount: handedOut,
+          ...(state !== undefined ? { state } : {}),
+        });
+      for (let round = 0; round < 12; round++) {
+        const fromCache = ask(live, 2);
+        // A restarted service given the saved state agrees with the live one at every round.
+        const fromState = ask(new DesignerPolicy(), 2);
+        expect(fromState.suggestions).toEqual(fromCache.suggestions);
+        if (round > 0) expect(fromState.source).toBe('restored');
+        state = fromCache.state;
+        trials = [
+          ...trials,
+          ...fromCache.suggestions.map((s, i) =>
+            trialView(
+              `t${handedOut + i}`,
+              Object.entries(s.assignment).map(([k, v]) => ({ name: k, value: String(v) })),
+              'Running',
+            ),
+          ),
+        ];
+        handedOut += fromCache.suggestions.length;
+        // The newest running trial completes at once and the oldest a round later, so the order
+        // of arrival (t1, t3, t0, t5, t2, …) differs from the list order.
+        const runningNames = trials.filter((t) => t.phase === 'Running').map((t) => t.name);
+        const finishing = new Set([
+          runningNames[runningNames.length - 1]!,
+          ...(runningNames.length > 2 ? [runningNames[0]!] : []),
+        ]);
+        trials = trials.map((t) =>
+          finishing.has(t.name)
+            ? trialView(
+                t.name,
+                t.parameterAssignments,
+                'Succeeded',
+                sphere(Object.fromEntries(t.parameterAssignments.map((a) => [a.name, a.value]))),
+              )
+            : t,
+        );
+      }
+      expect((state as { seen: string[] }).seen.length).toBeGreaterThan(10);
+      expect((state as { designer?: unknown }).designer).toBeUndefined();
     }
   });
 

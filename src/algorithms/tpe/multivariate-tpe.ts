@@ -38,7 +38,6 @@ export const multivariateTpeAlgorithm = defineAlgorithm<MultivariateTpeSettings>
     ...logScaleErrors(experiment),
   ],
   create,
-  restore: (ctx, dump) =>
-    TpeDesigner.restore(ctx.space, ctx.objective, ctx.seed, multivariateTpeOptions(ctx.settings), dump),
+  replayOrder: true,
   seedOf: (s) => s.randomState,
 });

@@ -3,7 +3,7 @@
  * observed trial, in the order the trials arrived, plus a ranking by loss maintained by insertion
  * (so a call at 2000 trials does not re-sort them). The good/bad split of a suggestion is the head
  * of the ranking; ties in loss go to the older trial, so the split is one total order whatever the
- * route the history took (one call, many calls, a restored dump).
+ * route the history took (one call, many calls, a replay of the same order).
  */
 
 /** A split of the observations: row indices of the "below" (good) and "above" groups, oldest first. */
@@ -23,8 +23,6 @@ export class ObservationHistory {
   /** Scratch of {@link split}. */
   private isBelow = new Uint8Array(0);
   private splitRows = new Uint32Array(0);
-  private readonly plainRows: number[] = [];
-  private readonly plainLosses: number[] = [];
   private nonFinite = 0;
 
   /** @param dimensions coordinates per row */
@@ -61,10 +59,8 @@ export class ObservationHistory {
     const d = this.dimensions;
     for (let j = 0; j < d; j++) {
       this.rows[this.n * d + j] = row[j]!;
-      this.plainRows.push(row[j]!);
     }
     this.lossValues[this.n] = loss;
-    this.plainLosses.push(loss);
     if (!Number.isFinite(loss)) this.nonFinite++;
     // Insert after every row whose loss is <= loss (older rows win ties).
     let lo = 0;
@@ -177,15 +173,6 @@ export class ObservationHistory {
       for (let j = 0; j < d; j++) points[r * d + j] = this.rows[from + j]!;
     }
     return points;
-  }
-
-  /**
-   * The rows as one flat list and the losses, as fresh arrays (JSON-safe except non-finite
-   * losses; see the designer's dump). Plain copies are kept alongside the typed arrays, because
-   * copying a plain array is many times faster than converting a typed one at every call.
-   */
-  toJSON(): { readonly rows: number[]; readonly losses: number[] } {
-    return { rows: this.plainRows.slice(), losses: this.plainLosses.slice() };
   }
 
   private grow(): void {

@@ -16,13 +16,16 @@
  * Observed trials are those Katib's services learn from: Succeeded or EarlyStopped with a value.
  * Failed and killed trials teach nothing but their points are never suggested again. The random
  * stream of the i-th suggestion of a call is `Rng.derive(seed, name, suggestionCount + i)`, and the
- * designer keeps only exact data (coordinates and losses), so a cached, a restored and a rebuilt
- * designer give identical suggestions.
+ * designer keeps only exact data (coordinates and losses, in the order the trials arrived), so a
+ * cached designer and one rebuilt by replaying the same trials in the same order give identical
+ * suggestions. It saves no dump of its own: the policy keeps the order of arrival and replays the
+ * trials from the request (`replayOrder` in tpe.ts), so the algorithm state does not repeat the
+ * whole history after every trial.
  */
 import type { Assignment, SearchSpace } from '../../api/search-space.js';
 import type { ObjectiveSpec } from '../../api/experiment.js';
 import { productSpace, type ProductSpace } from '../codec/product-space.js';
-import { isObserved, lossOf, type StatefulDesigner, type Suggestion, type TrialDelta } from '../designer.js';
+import { isObserved, lossOf, type Designer, type Suggestion, type TrialDelta } from '../designer.js';
 import { assignmentKey } from '../random/index.js';
 import { Rng } from '../rng.js';
 import { drawDistinct, isTaken, type TakenPoints } from './distinct-draw.js';
@@ -78,17 +81,8 @@ const SORT_BELOW = 32;
  */
 const BOUND_SHARES = [0.2, 0.35] as const;
 
-/** The dump format of {@link TpeDesigner}. */
-interface TpeDump {
-  readonly format: 'tpe/v1';
-  readonly rows: readonly number[];
-  /** Losses; non-finite ones as strings (`'Infinity'`, `'-Infinity'`). */
-  readonly losses: readonly (number | string)[];
-  readonly completed: readonly string[];
-}
-
 /** The TPE designer (see the module comment). */
-export class TpeDesigner implements StatefulDesigner {
+export class TpeDesigner implements Designer {
   private readonly tpe: TpeSpace;
   private readonly product: ProductSpace;
   private readonly history: ObservationHistory;
@@ -98,8 +92,6 @@ export class TpeDesigner implements StatefulDesigner {
    */
   private readonly truncation: TruncationCache | undefined;
   private readonly completedKeys = new Set<string>();
-  /** {@link completedKeys} in arrival order, for the dump. */
-  private readonly completedList: string[] = [];
   private activeKeys = new Set<string>();
   private activeRows = new Float64Array(0);
   private activeCount = 0;
@@ -129,39 +121,9 @@ export class TpeDesigner implements StatefulDesigner {
     this.bandwidth = options.multivariate ? 'scott' : 'neighbours';
   }
 
-  /** Restores a designer from {@link TpeDesigner.dump}; `undefined` when the dump does not fit. */
-  static restore(
-    space: SearchSpace,
-    objective: ObjectiveSpec,
-    seed: number,
-    options: TpeOptions,
-    dump: unknown,
-  ): TpeDesigner | undefined {
-    if (typeof dump !== 'object' || dump === null) return undefined;
-    const d = dump as Partial<TpeDump>;
-    if (
-      d.format !== 'tpe/v1' ||
-      !Array.isArray(d.rows) ||
-      !Array.isArray(d.losses) ||
-      !Array.isArray(d.completed)
-    )
-      return undefined;
-    const designer = new TpeDesigner(space, objective, seed, options);
-    const dims = designer.tpe.dimensions.length;
-    if (d.rows.length !== d.losses.length * dims) return undefined;
-    const rows = Float64Array.from(d.rows.map(Number));
-    for (let i = 0; i < d.losses.length; i++) {
-      const loss = Number(d.losses[i]);
-      if (Number.isNaN(loss)) return undefined;
-      designer.history.add(rows.subarray(i * dims, i * dims + dims), loss);
-    }
-    for (const k of d.completed) if (typeof k === 'string') designer.remember(k);
-    return designer;
-  }
-
   update(delta: TrialDelta): void {
     for (const t of delta.completed) {
-      this.remember(assignmentKey(this.space, t.assignment));
+      this.completedKeys.add(assignmentKey(this.space, t.assignment));
       if (!isObserved(t)) continue;
       const loss = lossOf(t.objective, this.objective.type);
       if (Number.isNaN(loss)) continue;
@@ -194,23 +156,6 @@ export class TpeDesigner implements StatefulDesigner {
       out.push({ assignment });
     }
     return out;
-  }
-
-  dump(): TpeDump {
-    const { rows, losses } = this.history.toJSON();
-    return {
-      format: 'tpe/v1',
-      rows,
-      losses: this.history.finiteLosses ? losses : losses.map((l) => (Number.isFinite(l) ? l : String(l))),
-      completed: this.completedList.slice(),
-    };
-  }
-
-  /** Marks an assignment key as taken by a completed trial. */
-  private remember(key: string): void {
-    if (this.completedKeys.has(key)) return;
-    this.completedKeys.add(key);
-    this.completedList.push(key);
   }
 
   /**

@@ -37,7 +37,6 @@ export const tpeAlgorithm = defineAlgorithm<TpeSettings>({
     ...logScaleErrors(experiment),
   ],
   create,
-  restore: (ctx, dump) =>
-    TpeDesigner.restore(ctx.space, ctx.objective, ctx.seed, tpeOptions(ctx.settings), dump),
+  replayOrder: true,
   seedOf: (s) => s.randomState,
 });
