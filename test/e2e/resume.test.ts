@@ -106,6 +106,57 @@ describe('interrupt and resume', () => {
     expect(names.size).toBe(6);
   });
 
+  it('a TPE experiment killed mid-way resumes by replaying its trials in the order it learned them', async () => {
+    const dir = tempProject();
+    const file = writeExperiment(
+      dir,
+      testExperiment({
+        name: 'tpe-crash',
+        algorithm: 'tpe',
+        settings: { random_state: '3', n_startup_trials: '2' },
+        maxTrialCount: 8,
+        parallelTrialCount: 2,
+        extraArgs: ['--sleep=800'],
+      }),
+    );
+    const first = startKatib(['run', file], dir);
+    const before = await waitFor(async () => {
+      const s = await snapshot(dir, 'tpe-crash').catch(() => undefined);
+      if (!s) return undefined;
+      const done = s.trials.filter((t) => trialPhase(t.trial.status) === 'Succeeded').length;
+      return done >= 4 ? s : undefined;
+    }, 60_000);
+    first.kill('SIGKILL');
+    await first.result;
+
+    const second = await katib(['run', file], dir);
+    expect(second.code).toBe(0);
+    const after = await snapshot(dir, 'tpe-crash');
+    expect(after.trials).toHaveLength(8);
+    expect(after.trials.every((t) => trialPhase(t.trial.status) === 'Succeeded')).toBe(true);
+    expect(new Set(after.trials.map((t) => JSON.stringify(t.trial.spec.parameterAssignments))).size).toBe(8);
+    for (const t of before.trials.filter((x) => trialPhase(x.trial.status) === 'Succeeded')) {
+      const now = after.trials.find((x) => x.trial.metadata.name === t.trial.metadata.name)!;
+      expect(now.trial.spec.parameterAssignments).toEqual(t.trial.spec.parameterAssignments);
+    }
+    // The saved state lists the trials in the order the designer learned them, with no copy of
+    // their observations.
+    const store = await openStore(path.join(dir, '.katib', 'katib.db'));
+    try {
+      const policy = (await store.read.getAlgorithmState('tpe-crash'))?.designer as {
+        seen: string[];
+        designer?: unknown;
+      };
+      expect(policy.designer).toBeUndefined();
+      expect(new Set(policy.seen).size).toBe(policy.seen.length);
+      expect(policy.seen.length).toBeGreaterThanOrEqual(6);
+      const names = new Set(after.trials.map((t) => t.trial.metadata.name));
+      for (const n of policy.seen) expect(names.has(n)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('Ctrl-C stops running trials cleanly and the next run finishes the experiment', async () => {
     const dir = tempProject();
     const events = path.join(dir, 'events.log');
