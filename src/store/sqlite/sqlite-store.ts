@@ -2,9 +2,11 @@
  * The embedded store: one SQLite file (better-sqlite3) per project.
  *
  * Connections. A store holds two connections to the file. The *writer* runs every transaction;
- * the *reader* serves `store.read`. Because the file is in WAL mode, the reader sees the last
- * committed state even while a transaction of this store is open and awaiting something, which one
- * shared connection could not give (it would see the open transaction's uncommitted rows).
+ * `store.read` runs on the writer while it has no open transaction (its page cache stays warm)
+ * and on the *reader* while one is open (routed-reader.ts). Because the file is in WAL mode, the
+ * reader sees the last committed state even while a transaction of this store is open and
+ * awaiting something, which the writer could not give (it would see the open transaction's
+ * uncommitted rows).
  * `':memory:'` gives a temporary database that lives until `close()`: two connections cannot share
  * a plain SQLite in-memory database (better-sqlite3 does not enable URI file names), so it is a
  * private file in the OS temp directory, removed on close, with `synchronous=OFF` since nothing
@@ -52,6 +54,7 @@ import { createRequire } from 'node:module';
 import { Checkpointer } from './checkpointer.js';
 import { GroupSync } from './group-sync.js';
 import { migrate } from './migrations.js';
+import { RoutedReader } from './routed-reader.js';
 import { ReadStatements, WriteStatements } from './sqlite-statements.js';
 import { SqliteReader, SqliteTx } from './sqlite-tx.js';
 
@@ -154,7 +157,13 @@ export class SqliteStore implements ExperimentStore {
     this.#busyTimeoutMs = busyTimeoutMs;
     const snapshotScope = {};
     this.#writeSql = new WriteStatements(writer, snapshotScope);
-    this.read = new SqliteReader(new ReadStatements(reader, snapshotScope), () => this.#assertOpen());
+    const guard = (): void => this.#assertOpen();
+    this.read = new RoutedReader(
+      writer,
+      new SqliteReader(this.#writeSql, guard),
+      new SqliteReader(new ReadStatements(reader, snapshotScope), guard),
+      isBusy,
+    );
   }
 
   /**
