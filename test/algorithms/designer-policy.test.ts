@@ -5,6 +5,8 @@ import {
   type AlgorithmDefinition,
   type CompletedTrial,
   type DesignerContext,
+  type PolicyResult,
+  type PolicyState,
   type StatefulDesigner,
   type Suggestion,
   type TrialDelta,
@@ -332,27 +334,31 @@ describe('DesignerPolicy with replayOrder (designers restored by replaying what 
     return { def, made };
   }
 
+  /** One suggestion for experiment `e` from `policy`, given the trial list, the count handed out and the saved state. */
+  function ask(
+    policy: DesignerPolicy,
+    def: AlgorithmDefinition<object>,
+    trials: TrialView[],
+    suggestionCount: number,
+    state?: PolicyState,
+  ): PolicyResult {
+    return policy.suggest({
+      definition: def,
+      context,
+      experimentKey: 'e',
+      trials,
+      count: 1,
+      suggestionCount,
+      ...(state !== undefined ? { state } : {}),
+    });
+  }
+
   it('saves only the order of arrival and replays it, not the list order, after a cache miss', () => {
     const { def, made } = replayAlgorithm();
     const first = new DesignerPolicy();
     // b (listed second) completes first, then a.
-    const s1 = first.suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [running('a', 1), done('b', 2, 2)],
-      count: 1,
-      suggestionCount: 2,
-    });
-    const s2 = first.suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [done('a', 1, 1), done('b', 2, 2), running('c', 3)],
-      count: 1,
-      suggestionCount: 3,
-      state: s1.state,
-    });
+    const s1 = ask(first, def, [running('a', 1), done('b', 2, 2)], 2);
+    const s2 = ask(first, def, [done('a', 1, 1), done('b', 2, 2), running('c', 3)], 3, s1.state);
     expect(s2.source).toBe('cache');
     expect(made[0]!.known).toEqual(['b', 'a']);
     expect(s2.state.seen).toEqual(['b', 'a']);
@@ -360,52 +366,21 @@ describe('DesignerPolicy with replayOrder (designers restored by replaying what 
 
     // A new policy (a restart) given the saved state replays b, a — then learns c.
     const restarted = new DesignerPolicy();
-    const s3 = restarted.suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)],
-      count: 1,
-      suggestionCount: 4,
-      state: s2.state,
-    });
+    const s3 = ask(restarted, def, [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)], 4, s2.state);
     expect(s3.source).toBe('restored');
     const replayedDesigner = made[made.length - 1]!;
     expect(replayedDesigner.deltas.map((d) => d.completed.map((t) => t.name))).toEqual([['b', 'a'], ['c']]);
     expect(replayedDesigner.known).toEqual(['b', 'a', 'c']);
     // The cached designer reaches the same place.
-    const s3cached = first.suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)],
-      count: 1,
-      suggestionCount: 4,
-      state: s2.state,
-    });
+    const s3cached = ask(first, def, [done('a', 1, 1), done('b', 2, 2), done('c', 3, 3)], 4, s2.state);
     expect(s3cached.source).toBe('cache');
     expect(s3cached.suggestions).toEqual(s3.suggestions);
   });
 
   it('rebuilds from the whole list when a trial it saw is missing from the request', () => {
     const { def, made } = replayAlgorithm();
-    const s1 = new DesignerPolicy().suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [done('a', 1, 1), done('b', 2, 2)],
-      count: 1,
-      suggestionCount: 2,
-    });
-    const s2 = new DesignerPolicy().suggest({
-      definition: def,
-      context,
-      experimentKey: 'e',
-      trials: [done('b', 2, 2), done('c', 3, 3)],
-      count: 1,
-      suggestionCount: 3,
-      state: s1.state,
-    });
+    const s1 = ask(new DesignerPolicy(), def, [done('a', 1, 1), done('b', 2, 2)], 2);
+    const s2 = ask(new DesignerPolicy(), def, [done('b', 2, 2), done('c', 3, 3)], 3, s1.state);
     expect(s2.source).toBe('created');
     expect(made[made.length - 1]!.known).toEqual(['b', 'c']);
     expect(s2.state.seen).toEqual(['b', 'c']);

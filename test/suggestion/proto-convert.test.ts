@@ -5,6 +5,7 @@ import {
   FieldPath,
   SpecError,
   objectiveValue,
+  TRIAL_PHASES,
   type Experiment,
   type TrialView,
 } from '../../src/api/index.js';
@@ -243,15 +244,7 @@ describe('trial', () => {
   });
 
   it('maps every phase both ways; UNKNOWN and CREATED are pending', () => {
-    for (const phase of [
-      'Pending',
-      'Running',
-      'Succeeded',
-      'Killed',
-      'Failed',
-      'MetricsUnavailable',
-      'EarlyStopped',
-    ] as const) {
+    for (const phase of TRIAL_PHASES) {
       const t = trialViewFromProto(trialViewToProto({ ...view, phase }, experiment.spec.objective));
       expect(t.phase).toBe(phase);
     }
