@@ -202,22 +202,56 @@ export class DesignerPolicy {
   private readonly cacheSize: number;
   private readonly nonce: string;
   private counter = 0;
+  /** See `contextKeyOf`. */
+  private readonly contextKeys = new WeakMap<
+    object,
+    {
+      readonly algorithm: string;
+      readonly settings: object;
+      readonly seed: number;
+      readonly maxTrialCount: number | null;
+      readonly key: string;
+    }
+  >();
 
   constructor(options: DesignerPolicyOptions = {}) {
     this.cacheSize = Math.max(0, options.cacheSize ?? 64);
     this.nonce = options.nonce ?? `${Date.now().toString(36)}-${(policyInstances++).toString(36)}`;
   }
 
+  /**
+   * What a cached designer must have been created for: the algorithm, seed, settings, space and
+   * trial budget, as text. The text is kept with the space object, and reused while the call passes
+   * the very same settings object and values (the suggestion service hands out one space and one
+   * settings object per stored spec), so the controller's call for each trial does not re-serialise it.
+   */
+  private contextKeyOf(algorithm: string, context: DesignerContext<object>): string {
+    const hit = this.contextKeys.get(context.space);
+    const maxTrialCount = context.maxTrialCount ?? null;
+    if (
+      hit !== undefined &&
+      hit.algorithm === algorithm &&
+      hit.settings === context.settings &&
+      hit.seed === context.seed &&
+      hit.maxTrialCount === maxTrialCount
+    )
+      return hit.key;
+    const key = JSON.stringify([algorithm, context.seed, context.settings, context.space, maxTrialCount]);
+    if (Object.isFrozen(context.space) && Object.isFrozen(context.settings))
+      this.contextKeys.set(context.space, {
+        algorithm,
+        settings: context.settings,
+        seed: context.seed,
+        maxTrialCount,
+        key,
+      });
+    return key;
+  }
+
   /** Suggests `count` assignments for one experiment. Errors from the designer propagate unchanged. */
   suggest<S extends object>(req: PolicyRequest<S>): PolicyResult {
     const { definition, context } = req;
-    const contextKey = JSON.stringify([
-      definition.name,
-      context.seed,
-      context.settings,
-      context.space,
-      context.maxTrialCount ?? null,
-    ]);
+    const contextKey = this.contextKeyOf(definition.name, context);
     const saved = readPolicyState(req.state, definition.name);
 
     // Take the entry out while we work: if anything throws, no half-updated designer stays cached.

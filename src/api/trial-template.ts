@@ -67,6 +67,21 @@ export function trialTemplatePlaceholders(template: unknown): string[] {
   return [...found];
 }
 
+/** Placeholders of templates that cannot change (frozen, as every stored experiment's is). */
+const frozenTemplatePlaceholders = new WeakMap<object, readonly string[]>();
+
+/** {@link trialTemplatePlaceholders}, kept with a frozen template: trials of one experiment share it. */
+function placeholdersOf(template: unknown): readonly string[] {
+  if (typeof template !== 'object' || template === null || !Object.isFrozen(template))
+    return trialTemplatePlaceholders(template);
+  let found = frozenTemplatePlaceholders.get(template);
+  if (found === undefined) {
+    found = trialTemplatePlaceholders(template);
+    frozenTemplatePlaceholders.set(template, found);
+  }
+  return found;
+}
+
 /** Calls `visit` on every string leaf and object key under `v`, each object once. */
 function walkStrings(v: unknown, visit: (s: string) => void): void {
   const seen = new Set<object>();
@@ -297,7 +312,7 @@ export function substituteTrialTemplate(input: TrialTemplateInput): Record<strin
       );
     }
   }
-  const unknown = trialTemplatePlaceholders(input.template).filter((n) => !values.has(n));
+  const unknown = placeholdersOf(input.template).filter((n) => !values.has(n));
   if (unknown.length > 0 && errors.length === 0) {
     errors.push(
       FieldPath.root('spec')

@@ -46,6 +46,7 @@ import {
 import { PrometheusScraper } from '../metrics-collector/prometheus/index.js';
 import { TfEventsCollector } from '../metrics-collector/tfevents/index.js';
 import type { RunnerEvent, StopReason, TrialRunner } from '../runners/index.js';
+import { inStoredOrder } from '../store/observation-time.js';
 import type {
   ExperimentStore,
   StoredExperiment,
@@ -158,6 +159,12 @@ interface LiveTrial {
   readonly collectors: Map<string, MetricsCollector>;
   /** Metric logs not written yet. */
   readonly buffer: MetricLog[];
+  /**
+   * Every metric log this controller has written for the trial, in write order, when nobody else
+   * can write any (a new in-process trial: its logs arrive only as runner events), so that its
+   * observation at the exit needs no read back; undefined otherwise, or past {@link OWN_LOGS_LIMIT}.
+   */
+  ownLogs: MetricLog[] | undefined;
   /** The start, when not written yet. */
   started: { readonly at: Date; readonly pgid: number | undefined } | undefined;
   /** The exit, when not written yet. */
@@ -170,6 +177,9 @@ interface LiveTrial {
 }
 
 type ExitEvent = Extract<RunnerEvent, { type: 'exited' }>;
+
+/** Logs a live trial keeps in memory for its exit (`LiveTrial.ownLogs`); longer logs are read back. */
+const OWN_LOGS_LIMIT = 1000;
 
 type CompiledOptions = Required<Omit<ControllerOptions, 'killOrphan'>> &
   Pick<ControllerOptions, 'killOrphan'>;
@@ -378,10 +388,10 @@ export class Controller {
       }
       if (outcome.created > 0 || outcome.exhausted) {
         trials = await this.opts.store.read.listTrials(name);
-        const algoNow = await this.opts.store.read.getAlgorithmState(name);
         summary = this.summarize(e, trials);
+        // The state just written says exhausted exactly when this reply or an earlier one did.
         status = experimentStatusFrom({ ...e, status }, summary, {
-          exhausted: algoNow?.exhausted ?? false,
+          exhausted: outcome.exhausted || (algo?.exhausted ?? false),
           now,
         });
       }
@@ -441,21 +451,22 @@ export class Controller {
         await this.validateSettings(experiment);
         stage = 'GetSuggestions';
       }
-      reply = await withDeadline(
-        (signal) =>
-          this.opts.suggestions.getSuggestions(
-            {
-              experiment,
-              trials: this.suggestionViews(name, trials),
-              currentRequestNumber: count,
-              totalRequestNumber: (algo?.suggestionCount ?? 0) + count,
-              ...(algo ? { state: algo } : {}),
-            },
-            { signal, deadlineMs },
-          ),
-        deadlineMs,
-        `GetSuggestions for ${name} exceeded its deadline of ${deadlineMs} ms`,
-      );
+      const request = {
+        experiment,
+        trials: this.suggestionViews(name, trials),
+        currentRequestNumber: count,
+        totalRequestNumber: (algo?.suggestionCount ?? 0) + count,
+        ...(algo ? { state: algo } : {}),
+      };
+      // A service computing on this thread answers before any timer could fire: no deadline to arm.
+      reply =
+        this.opts.suggestions.computesOnCallerThread?.(algorithmName) === true
+          ? await this.opts.suggestions.getSuggestions(request, { deadlineMs })
+          : await withDeadline(
+              (signal) => this.opts.suggestions.getSuggestions(request, { signal, deadlineMs }),
+              deadlineMs,
+              `GetSuggestions for ${name} exceeded its deadline of ${deadlineMs} ms`,
+            );
     } catch (err) {
       const deployment = this.opts.suggestions.deploymentStatus?.(algorithmName);
       if (err instanceof SpecError) {
@@ -788,6 +799,7 @@ export class Controller {
       workDir: trialDir,
       collectors,
       buffer: [],
+      ownLogs: fresh && this.opts.runner.kind === 'in-process' ? [] : undefined,
       started: undefined,
       exit: undefined,
       writeQueued: false,
@@ -1004,6 +1016,9 @@ export class Controller {
         if (logs.length > 0) {
           await tx.appendObservations(live.name, logs);
           reported = true;
+          if (live.ownLogs !== undefined)
+            live.ownLogs =
+              live.ownLogs.length + logs.length > OWN_LOGS_LIMIT ? undefined : [...live.ownLogs, ...logs];
         }
         if (exit) {
           status = await this.exitStatus(tx, live, exit, status, stderrTail);
@@ -1066,7 +1081,9 @@ export class Controller {
       };
     }
     const objective = live.trial.spec.objective;
-    let logs = await tx.getObservationLog(live.name);
+    // The stored log in its stored order (time, then insertion), read back unless kept in memory.
+    let logs: readonly MetricLog[] =
+      live.ownLogs !== undefined ? inStoredOrder(live.ownLogs) : await tx.getObservationLog(live.name);
     let observation = summarizeObservation(logs, objective);
     let conditions = current.conditions;
     const stopped = e.stopReason !== undefined;

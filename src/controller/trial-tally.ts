@@ -55,6 +55,8 @@ export class TrialTally {
   #positions = new Map<TrialPhase, number[]>();
   #names = new Map<TrialPhase, string[]>();
   #best: { index: number; trial: Trial; value: number } | undefined;
+  /** Frozen copies of `#names` handed out by `summarize`, dropped when their phase changes. */
+  #nameLists = new Map<TrialPhase, readonly string[]>();
   /** Names of the trials summarised last. */
   #allNames = new Set<string>();
   /** The algorithm's view of each trial, by position. */
@@ -115,7 +117,14 @@ export class TrialTally {
     this.#trials = trials;
     if (bestStale) this.#recomputeBest();
     const byPhase = {} as Record<TrialPhase, readonly string[]>;
-    for (const p of TRIAL_PHASES) byPhase[p] = this.#names.get(p)!.slice();
+    for (const p of TRIAL_PHASES) {
+      let names = this.#nameLists.get(p);
+      if (names === undefined) {
+        names = Object.freeze(this.#names.get(p)!.slice());
+        this.#nameLists.set(p, names);
+      }
+      byPhase[p] = names;
+    }
     const pending = this.#positions.get('Pending')!;
     const running = this.#positions.get('Running')!;
     const active = running.length === 0 ? pending.slice() : [...pending, ...running].sort((a, b) => a - b);
@@ -133,6 +142,7 @@ export class TrialTally {
     this.#best = undefined;
     this.#allNames = new Set();
     this.#views = [];
+    this.#nameLists = new Map();
     for (const p of TRIAL_PHASES) {
       this.#positions.set(p, []);
       this.#names.set(p, []);
@@ -156,12 +166,14 @@ export class TrialTally {
     else {
       const was = this.#phases[i]!;
       if (was === phase) return;
+      this.#nameLists.delete(was);
       const positions = this.#positions.get(was)!;
       const at = lowerBound(positions, i);
       positions.splice(at, 1);
       this.#names.get(was)!.splice(at, 1);
     }
     this.#phases[i] = phase;
+    this.#nameLists.delete(phase);
     const positions = this.#positions.get(phase)!;
     const names = this.#names.get(phase)!;
     if (positions.length === 0 || positions[positions.length - 1]! < i) {

@@ -66,3 +66,17 @@ function daysInMonth(year: number, month: number): number {
   }
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
+
+/**
+ * Metric logs in the order a store's `getObservationLog` returns them once written: by time stamp,
+ * logs with equal stamps in the order they were written (a stable sort on the sortable form). The
+ * same list when it is in that order already. Stamps must be valid RFC 3339 (as
+ * `appendObservations` requires).
+ */
+export function inStoredOrder<T extends { readonly timeStamp: string }>(logs: readonly T[]): readonly T[] {
+  const keyed = logs.map((log) => ({ log, key: toSortableTime(log.timeStamp) ?? '' }));
+  let sorted = true;
+  for (let i = 1; i < keyed.length && sorted; i++) sorted = keyed[i - 1]!.key <= keyed[i]!.key;
+  if (sorted) return logs;
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.log);
+}

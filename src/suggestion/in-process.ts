@@ -11,11 +11,19 @@ import {
   hash32,
   type AlgorithmRegistry,
   type PolicyResult,
+  type ResolvedAlgorithm,
 } from '../algorithms/index.js';
 import type { AlgorithmState } from '../api/algorithm-state.js';
 import { InternalError, KatibError, SpecError } from '../api/errors.js';
-import type { Experiment } from '../api/experiment.js';
-import { infeasibilities, toParameterAssignments, toSearchSpace } from '../api/search-space.js';
+import type { Experiment, ExperimentSpec } from '../api/experiment.js';
+import type { FieldError } from '../api/field-error.js';
+import { deepFreeze } from '../store/snapshot.js';
+import {
+  infeasibilities,
+  toParameterAssignments,
+  toSearchSpace,
+  type SearchSpace,
+} from '../api/search-space.js';
 import type {
   CallOptions,
   GetSuggestionsReply,
@@ -43,6 +51,13 @@ export interface InProcessSuggestionServiceOptions {
    * @default a new DesignerPolicy
    */
   readonly policy?: DesignerPolicy;
+}
+
+/** What {@link InProcessSuggestionService} derives from a spec before asking its algorithm. */
+interface CheckedSpec {
+  readonly resolved: ResolvedAlgorithm;
+  readonly ruleErrors: readonly FieldError[];
+  readonly space: SearchSpace;
 }
 
 let seedCounter = 0;
@@ -80,6 +95,7 @@ export class InProcessSuggestionService implements SuggestionService {
   private readonly registry: AlgorithmRegistry;
   private readonly seedSource: () => number;
   private readonly policy: DesignerPolicy;
+  private readonly checkedSpecs = new WeakMap<ExperimentSpec, CheckedSpec>();
 
   constructor(options: InProcessSuggestionServiceOptions = {}) {
     this.registry = options.registry ?? builtinAlgorithms;
@@ -100,6 +116,11 @@ export class InProcessSuggestionService implements SuggestionService {
     return settle(() => this.suggestNow(req, opts));
   }
 
+  /** Always true: every algorithm here runs synchronously inside `getSuggestions`. */
+  computesOnCallerThread(): boolean {
+    return true;
+  }
+
   /**
    * Resolves when the experiment's algorithm, its settings and its space rules are valid.
    * @throws SpecError listing every problem with its field path (gRPC INVALID_ARGUMENT).
@@ -114,21 +135,42 @@ export class InProcessSuggestionService implements SuggestionService {
     });
   }
 
+  /**
+   * The spec's algorithm resolved, its rule errors and its search space. A frozen spec (every
+   * snapshot the store hands out is deeply frozen) cannot change, so its result is kept with it and
+   * the controller's call for each new trial skips the checks; an unfrozen one is checked each time.
+   */
+  private checked(spec: ExperimentSpec): CheckedSpec {
+    const hit = this.checkedSpecs.get(spec);
+    if (hit !== undefined) return hit;
+    const resolved = this.registry.resolve(spec);
+    const result: CheckedSpec = {
+      resolved,
+      ruleErrors: resolved.ok ? this.registry.validate(spec) : [],
+      space: toSearchSpace(spec.parameters ?? []),
+    };
+    if (Object.isFrozen(spec)) {
+      // Shared by every later call for this spec (and keying the policy's designer cache): frozen.
+      deepFreeze(result.space);
+      if (resolved.ok) deepFreeze(resolved.settings);
+      this.checkedSpecs.set(spec, result);
+    }
+    return result;
+  }
+
   private suggestNow(req: GetSuggestionsRequest, opts: CallOptions | undefined): GetSuggestionsReply {
     opts?.signal?.throwIfAborted();
     const { experiment } = req;
     const spec = experiment.spec;
-    const resolved = this.registry.resolve(spec);
+    const { resolved, ruleErrors, space } = this.checked(spec);
     if (!resolved.ok)
       throw new SpecError(resolved.errors, `invalid algorithm for experiment ${experiment.metadata.name}`);
     const { definition, settings } = resolved;
-    const ruleErrors = this.registry.validate(spec);
     if (ruleErrors.length > 0) {
       throw new SpecError(ruleErrors, `invalid search space for algorithm ${definition.name}`);
     }
 
     const seed = normaliseSeed(definition.seedOf?.(settings) ?? req.state?.seed ?? this.seedSource());
-    const space = toSearchSpace(spec.parameters ?? []);
     const previous =
       req.state?.suggestionCount ?? Math.max(0, req.totalRequestNumber - req.currentRequestNumber);
     const count = Math.max(0, Math.floor(req.currentRequestNumber));

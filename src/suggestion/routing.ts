@@ -130,6 +130,13 @@ export class RoutingSuggestionService implements SuggestionService {
     return this.external(entry, opts, (client) => client.validateAlgorithmSettings(experiment, opts));
   }
 
+  /** True for algorithms served in-process by a service that computes on the caller's thread. */
+  computesOnCallerThread(algorithmName: string): boolean {
+    return (
+      !this.entries.has(algorithmName) && this.inProcess.computesOnCallerThread?.(algorithmName) === true
+    );
+  }
+
   /** DeploymentReady of the service started for `algorithmName`; undefined for the other routes. */
   deploymentStatus(algorithmName: string): SuggestionDeployment | undefined {
     return this.processes.get(algorithmName)?.deployment();

@@ -81,4 +81,10 @@ export interface SuggestionService {
    * when nothing was started for `algorithmName` (in-process, or an endpoint running elsewhere).
    */
   deploymentStatus?(algorithmName: string): SuggestionDeployment | undefined;
+  /**
+   * True when `getSuggestions` for `algorithmName` computes its reply on the caller's thread before
+   * it returns (the in-process service): nothing it waits on can hang, and a deadline could not
+   * interrupt it anyway, so callers may skip arming one. Absent or false: arm the deadline.
+   */
+  computesOnCallerThread?(algorithmName: string): boolean;
 }

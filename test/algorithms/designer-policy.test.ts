@@ -385,4 +385,33 @@ describe('DesignerPolicy with replayOrder (designers restored by replaying what 
     expect(made[made.length - 1]!.known).toEqual(['b', 'c']);
     expect(s2.state.seen).toEqual(['b', 'c']);
   });
+
+  it('a frozen space and settings reused with another seed, settings or budget get a new designer', () => {
+    const { def, made } = spyAlgorithm({ stateful: true });
+    const policy = new DesignerPolicy();
+    const space = Object.freeze(toSearchSpace(params).map((p) => Object.freeze(p)));
+    const settings = Object.freeze({ a: 1 });
+    const frozen = { ...context, space, settings };
+    const ask = (ctx: DesignerContext<object>, suggestionCount: number, state?: PolicyState): PolicyResult =>
+      policy.suggest({
+        definition: def,
+        context: ctx,
+        experimentKey: 'e',
+        trials: [],
+        count: 1,
+        suggestionCount,
+        ...(state !== undefined ? { state } : {}),
+      });
+    const r1 = ask(frozen, 0);
+    expect(r1.source).toBe('created');
+    const r2 = ask(frozen, 1, r1.state);
+    expect(r2.source).toBe('cache');
+    const r3 = ask({ ...frozen, seed: 2 }, 2, r2.state);
+    expect(r3.source).not.toBe('cache');
+    const r4 = ask({ ...frozen, seed: 2, settings: Object.freeze({ a: 2 }) }, 3, r3.state);
+    expect(r4.source).not.toBe('cache');
+    const r5 = ask({ ...frozen, seed: 2, settings: Object.freeze({ a: 2 }), maxTrialCount: 7 }, 4, r4.state);
+    expect(r5.source).not.toBe('cache');
+    expect(made.length).toBeGreaterThanOrEqual(4);
+  });
 });

@@ -9,6 +9,7 @@ import {
   type ParameterAssignment,
   type TrialParameterSpec,
 } from '../../src/api/index.js';
+import { deepFreeze } from '../../src/store/snapshot.js';
 import { getAt, pytorchJobTemplate, trainJobTemplate, validExperiment, type JsonObject } from './fixtures.js';
 
 const jobTemplate = (): JsonObject => getAt(validExperiment(), 'spec.trialTemplate.trialSpec') as JsonObject;
@@ -249,6 +250,31 @@ describe('substituteTrialTemplate', () => {
         message:
           'parameters: [${trialParameters.optimizer}] in spec.trialTemplate not found in spec.trialParameters',
       });
+    });
+
+    it('an undeclared placeholder of a frozen template, on every call (its placeholder list is kept)', () => {
+      const template = deepFreeze(jobTemplate());
+      const input = {
+        template,
+        trialParameters: jobParameters(),
+        assignments,
+        trialName: 't',
+        namespace: 'n',
+      };
+      const first = substituteTrialTemplate(input);
+      expect(substituteTrialTemplate(input)).toEqual(first);
+      for (let i = 0; i < 2; i++) {
+        const e = specErrorOf(() =>
+          substituteTrialTemplate({
+            ...input,
+            trialParameters: jobParameters().slice(0, 2),
+            assignments: assignments.slice(0, 2),
+          }),
+        );
+        expect(e.errors[0]?.message).toBe(
+          'parameters: [${trialParameters.optimizer}] in spec.trialTemplate not found in spec.trialParameters',
+        );
+      }
     });
   });
 });

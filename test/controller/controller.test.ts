@@ -7,6 +7,7 @@ import { openStore } from '../../src/store/index.js';
 import { InProcessSuggestionService, type SuggestionService } from '../../src/suggestion/index.js';
 import { toExperimentObject } from '../../src/sdk/tune.js';
 import { search } from '../../src/sdk/index.js';
+import { summarizeObservation } from '../../src/metrics-collector/index.js';
 
 function experiment(
   name: string,
@@ -120,5 +121,60 @@ describe('Controller', () => {
     );
     expect(killed.trial.status.observation?.metrics.find((m) => m.name === 'loss')?.latest).toBe('3');
     expect((await store.read.getObservationLog(killed.trial.metadata.name)).length).toBe(1);
+  });
+
+  it("records an in-process trial's observation exactly as its stored log gives it, across writes and past the in-memory limit", async () => {
+    let calls = 0;
+    const { trials, store } = await run(
+      experiment('own-logs', { maxTrialCount: 2, parallelTrialCount: 1 }),
+      new InProcessSuggestionService({ seedSource: () => 3 }),
+      async (_params, ctx) => {
+        const first = calls++ === 0;
+        // Two reports in one tick (equal stamps likely), then more after the 250 ms flush, so
+        // the log is written in several transactions before the exit's.
+        ctx.report({ loss: 5 });
+        ctx.report({ loss: 4 });
+        await new Promise((r) => setTimeout(r, 300));
+        ctx.report({ loss: 3.5 });
+        // The second trial reports more lines than the controller keeps in memory.
+        if (first) return 2;
+        for (let i = 0; i < 1001; i++) ctx.report({ loss: 10 + i });
+        return 6;
+      },
+    );
+    expect(trials.map((t) => trialPhase(t.trial.status))).toEqual(['Succeeded', 'Succeeded']);
+    for (const t of trials) {
+      const stored = await store.read.getObservationLog(t.trial.metadata.name);
+      const expected = summarizeObservation(stored, t.trial.spec.objective);
+      expect(t.trial.status.observation).toEqual(expected);
+    }
+    const [first, second] = trials.map((t) =>
+      t.trial.status.observation?.metrics.find((m) => m.name === 'loss'),
+    );
+    expect([first?.min, first?.max]).toEqual(['2', '5']);
+    expect([second?.min, second?.max, second?.latest]).toEqual(['3.5', '1010', '6']);
+  });
+
+  it("arms a deadline only for services that do not compute on the caller's thread", async () => {
+    for (const onCallerThread of [true, false]) {
+      const real = new InProcessSuggestionService();
+      const signals: boolean[] = [];
+      const service: SuggestionService = {
+        getSuggestions: (req, opts) => {
+          signals.push(opts?.signal !== undefined);
+          return real.getSuggestions(req, opts);
+        },
+        validateAlgorithmSettings: (e, opts) => real.validateAlgorithmSettings(e, opts),
+        computesOnCallerThread: () => onCallerThread,
+      };
+      const { final } = await run(
+        experiment(`deadline-${String(onCallerThread)}`, { maxTrialCount: 2 }),
+        service,
+        () => 1,
+      );
+      expect(final.status?.trialsSucceeded).toBe(2);
+      expect(signals.length).toBeGreaterThan(0);
+      expect(signals.every((s) => s === !onCallerThread)).toBe(true);
+    }
   });
 });

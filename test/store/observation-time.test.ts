@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromSortableTime, toSortableTime } from '../../src/store/observation-time.js';
+import { fromSortableTime, inStoredOrder, toSortableTime } from '../../src/store/observation-time.js';
+import { experimentFixture, trialFixture } from '../conformance/store.conformance.js';
+import { openedStores, scratchDir } from './store-scratch.js';
 
 describe('toSortableTime', () => {
   it.each([
@@ -80,5 +82,59 @@ describe('fromSortableTime', () => {
     ['2024-05-01T10:00:00.000000001Z', '2024-05-01T10:00:00.000000001Z'],
   ])('formats %s as %s', (input, expected) => {
     expect(fromSortableTime(input)).toBe(expected);
+  });
+});
+
+describe('inStoredOrder', () => {
+  const scratch = scratchDir('stored-order-');
+  const open = openedStores();
+  // Stamps over a few seconds, in several precisions and offsets, so that equal instants written
+  // differently and out-of-order writes both occur.
+  const arbStamp = fc
+    .tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.constantFrom('', '.5', '.500', '.25', '.123456789'),
+      fc.constantFrom('Z', '+00:00', '+01:00'),
+    )
+    .map(([s, frac, zone]) => `2024-05-01T${zone === '+01:00' ? '11' : '10'}:00:0${s}${frac}${zone}`);
+  const arbLogs = fc.array(
+    fc.record({
+      timeStamp: arbStamp,
+      metricName: fc.constantFrom('loss', 'acc'),
+      value: fc.integer().map(String),
+    }),
+    { maxLength: 12 },
+  );
+
+  it('orders logs exactly as a store reads them back after writing them', async () => {
+    const store = await open(scratch.file('order'));
+    await store.transaction(async (tx) => {
+      await tx.createExperiment(experimentFixture('order'));
+    });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(arbLogs, async (logs) => {
+        const trial = `order-${n++}`;
+        await store.transaction(async (tx) => {
+          await tx.createTrial(trialFixture('order', trial));
+          await tx.appendObservations(trial, logs);
+        });
+        const read = await store.read.getObservationLog(trial);
+        const ours = inStoredOrder(logs);
+        expect(ours.map((l) => [toSortableTime(l.timeStamp), l.metricName, l.value])).toEqual(
+          read.map((l) => [toSortableTime(l.timeStamp), l.metricName, l.value]),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('returns the same list when it is in order already', () => {
+    const logs = [
+      { timeStamp: '2024-05-01T10:00:00Z' },
+      { timeStamp: '2024-05-01T10:00:00.000Z' },
+      { timeStamp: '2024-05-01T10:00:01Z' },
+    ];
+    expect(inStoredOrder(logs)).toBe(logs);
   });
 });

@@ -8,6 +8,7 @@ import {
 import { algorithmNames } from '../../src/algorithms/index.js';
 import { InternalError, SpecError } from '../../src/api/errors.js';
 import type { ParameterSpec } from '../../src/api/experiment.js';
+import { deepFreeze } from '../../src/store/snapshot.js';
 import { InProcessSuggestionService } from '../../src/suggestion/index.js';
 import { experimentOf, experimentSpec, trialView } from '../arbitraries/search-space.js';
 
@@ -132,6 +133,29 @@ describe('InProcessSuggestionService.getSuggestions', () => {
         message: `unknown algorithm name bayes; known algorithms: ${algorithmNames().join(', ')}`,
       }),
     ]);
+  });
+
+  it('checks a frozen spec once and keeps the result; an unfrozen spec is checked on every call', async () => {
+    const ask = (service: InProcessSuggestionService, experiment: typeof randomExperiment) =>
+      service.getSuggestions({ experiment, trials: [], currentRequestNumber: 2, totalRequestNumber: 2 });
+    // The same frozen spec gives the same suggestions from a service that has seen it and one that has not.
+    const frozen = deepFreeze(
+      structuredClone(experimentOf(experimentSpec('random', params, [{ name: 'random_state', value: '5' }]))),
+    );
+    const warm = new InProcessSuggestionService();
+    await ask(warm, frozen);
+    expect((await ask(warm, frozen)).assignments).toEqual(
+      (await ask(new InProcessSuggestionService(), frozen)).assignments,
+    );
+
+    // An unfrozen spec changed between calls is judged as it is now: the second call sees the bad name.
+    const mutable = structuredClone(randomExperiment);
+    const service = new InProcessSuggestionService();
+    await ask(service, mutable);
+    (mutable.spec.algorithm as { algorithmName: string }).algorithmName = 'bogus';
+    const err: unknown = await ask(service, mutable).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect(service.computesOnCallerThread()).toBe(true);
   });
 
   it('rejects when the signal is already aborted', async () => {

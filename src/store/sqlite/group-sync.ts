@@ -26,6 +26,9 @@ export class GroupSync {
   /** Waiters whose commit happened before the sync in flight started: they need the next one. */
   #waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #running: Promise<void> | undefined;
+  #completed = 0;
+  /** A sync requested by `later`, not started yet. */
+  #timer: NodeJS.Timeout | undefined;
   /**
    * The first failed sync. Linux reports a write-back error to one fsync only, so a later sync
    * that "succeeds" proves nothing about pages lost before it; every later request fails too.
@@ -49,8 +52,32 @@ export class GroupSync {
     });
   }
 
-  /** Waits for requested syncs, then closes the WAL file handle. Idempotent. */
+  /** How many syncs have finished successfully (for tests and metrics). */
+  get completedSyncs(): number {
+    return this.#completed;
+  }
+
+  /**
+   * Asks for a sync within `delayMs` without anyone waiting for it: commits whose callers do not
+   * wait for the disk share one background sync per interval instead of starting one each. No-op
+   * while a sync is already requested or running (its successor is then requested by whoever waits).
+   */
+  later(delayMs: number): void {
+    if (this.#timer !== undefined || this.#running !== undefined || this.#failure !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.durable().catch(() => undefined);
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  /** Waits for requested syncs (running a deferred one now), then closes the WAL file handle. Idempotent. */
   async close(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      await this.durable().catch(() => undefined);
+    }
     while (this.#running) await this.#running;
     const file = this.#file;
     this.#file = undefined;
@@ -65,6 +92,7 @@ export class GroupSync {
         try {
           if (this.#failure !== undefined) throw this.#failure;
           await this.#sync();
+          this.#completed++;
           for (const w of batch) w.resolve();
         } catch (error) {
           this.#failure ??= new Error(

@@ -87,6 +87,11 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * a few thousand pages (SQLite's automatic checkpoint runs at 1000).
  */
 const CHECKPOINT_EVERY_COMMITS = 500;
+/**
+ * Longest wait before a commit made with `{ durable: false }` is synced in the background: what a
+ * power cut (not a crash of the process, which loses nothing committed) can take back of them.
+ */
+const BACKGROUND_SYNC_MS = 10;
 const MEMORY = ':memory:';
 
 /** Bookkeeping for one open transaction. */
@@ -122,6 +127,9 @@ export class SqliteStore implements ExperimentStore {
   readonly read: StoreReader;
 
   readonly #writer: Database.Database;
+  /** `BEGIN IMMEDIATE` and `COMMIT`, prepared once (exec would parse the text on every transaction). */
+  readonly #beginStatement: Database.Statement;
+  readonly #commitStatement: Database.Statement;
   readonly #reader: Database.Database;
   readonly #writeSql: WriteStatements;
   readonly #busyTimeoutMs: number;
@@ -153,6 +161,8 @@ export class SqliteStore implements ExperimentStore {
           })
         : undefined;
     this.#writer = writer;
+    this.#beginStatement = writer.prepare('BEGIN IMMEDIATE');
+    this.#commitStatement = writer.prepare('COMMIT');
     this.#reader = reader;
     this.#busyTimeoutMs = busyTimeoutMs;
     const snapshotScope = {};
@@ -252,14 +262,17 @@ export class SqliteStore implements ExperimentStore {
       });
       try {
         const result = await this.#current.run(state, () => fn(tx));
-        this.#writer.exec('COMMIT');
+        this.#commitStatement.run();
         this.#checkpointer?.noteCommit();
         // Asked for under the lock, so `close` (which waits for the lock) also waits for the sync.
-        const synced = this.#groupSync?.durable();
-        // Awaited below unless the caller does not wait; a failed sync then surfaces in the next
-        // durable transaction's own sync (the WAL stays unsynced until one succeeds).
-        synced?.catch(() => undefined);
-        return { result, synced: options?.durable === false ? undefined : synced };
+        // A caller that does not wait shares a background sync started within BACKGROUND_SYNC_MS;
+        // a failed one surfaces in the next durable transaction's own sync (the WAL stays unsynced
+        // until one succeeds).
+        if (options?.durable === false) {
+          this.#groupSync?.later(BACKGROUND_SYNC_MS);
+          return { result, synced: undefined };
+        }
+        return { result, synced: this.#groupSync?.durable() };
       } catch (error) {
         if (this.#writer.inTransaction) {
           try {
@@ -307,7 +320,7 @@ export class SqliteStore implements ExperimentStore {
     let pause = 1;
     for (;;) {
       try {
-        this.#writer.exec('BEGIN IMMEDIATE');
+        this.#beginStatement.run();
         return;
       } catch (error) {
         if (!isBusy(error)) throw error;
