@@ -296,6 +296,7 @@ export class Controller {
     const stored = await this.opts.store.read.getExperiment(name);
     if (!stored) {
       this.tallies.delete(name);
+      this.checkDone(name); // fails whoever waits for it
       return;
     }
     const e = stored.experiment;
@@ -407,7 +408,7 @@ export class Controller {
       const t = trials[i]!;
       if (!this.owned.has(t.trial.metadata.name)) await this.launch(stored.experiment, t);
     }
-    this.checkDone(name);
+    // Not completed (a completed stored status stays completed in `status`): nothing for watchers.
   }
 
   /** The trials to send to the algorithm: from the tally when it has just summarised `trials`. */

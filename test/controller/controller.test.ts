@@ -177,4 +177,34 @@ describe('Controller', () => {
       expect(signals.every((s) => s === !onCallerThread)).toBe(true);
     }
   });
+
+  it('rejects runUntilComplete when the experiment is deleted while it runs', async () => {
+    const e = experiment('deleted-midway', { maxTrialCount: 3, parallelTrialCount: 1 });
+    const store = await openStore(':memory:');
+    await submitExperiment(store, e);
+    let started!: () => void;
+    const firstTrial = new Promise<void>((resolve) => (started = resolve));
+    const controller = Controller.create({
+      store,
+      suggestions: new InProcessSuggestionService(),
+      runner: new InProcessRunner(
+        async () => {
+          started();
+          await new Promise((r) => setTimeout(r, 100));
+          return 1;
+        },
+        { graceMs: 2000 },
+      ),
+      resyncIntervalMs: 200,
+    });
+    try {
+      const done = controller.runUntilComplete(e.metadata.name);
+      await firstTrial;
+      await store.transaction((tx) => tx.deleteExperiment(e.metadata.name));
+      await expect(done).rejects.toThrow(/was deleted/);
+    } finally {
+      await controller.shutdown();
+      await store.close();
+    }
+  });
 });
