@@ -377,6 +377,7 @@ export class Controller {
     }
 
     const add = algo?.exhausted ? 0 : trialsToAdd(e.spec, summary.counts);
+    let statusWait = this.statusWait(name);
     if (add > 0) {
       const outcome = await this.createTrials(stored.experiment, trials, algo, add);
       if (outcome.failed) {
@@ -390,14 +391,18 @@ export class Controller {
       if (outcome.created > 0 || outcome.exhausted) {
         trials = await this.opts.store.read.listTrials(name);
         summary = this.summarize(e, trials);
-        // The state just written says exhausted exactly when this reply or an earlier one did.
-        status = experimentStatusFrom({ ...e, status }, summary, {
-          exhausted: outcome.exhausted || (algo?.exhausted ?? false),
-          now,
-        });
+        // New trials alone cannot complete the experiment, so a status that would be held back
+        // is not worth recomputing; the pass that writes it will.
+        statusWait = this.statusWait(name);
+        if (outcome.exhausted || statusWait === 0)
+          // The state just written says exhausted exactly when this reply or an earlier one did.
+          status = experimentStatusFrom({ ...e, status }, summary, {
+            exhausted: outcome.exhausted || (algo?.exhausted ?? false),
+            now,
+          });
       }
     }
-    await this.writeStatus(name, status);
+    await this.writeStatus(name, status, statusWait);
     if (isExperimentCompleted(status)) {
       await this.completeSuggestion(e);
       await this.stopActive(trials, 'ExperimentCompleted');
@@ -656,20 +661,33 @@ export class Controller {
     });
   }
 
-  private async writeStatus(name: string, status: ExperimentStatus): Promise<void> {
-    const completed = isExperimentCompleted(status);
+  /**
+   * How long a status short of completion must wait before it may be written (`statusIntervalMs`
+   * since the last write); 0 when it may be written now.
+   */
+  private statusWait(name: string): number {
     const interval = this.opts.statusIntervalMs;
     const last = this.statusWrittenAt.get(name);
-    if (!completed && interval > 0 && last !== undefined) {
-      const wait = last + interval - Date.now();
-      if (wait > 0) {
-        // Held back: a pass at the end of the interval writes whatever the status is then.
-        if (!this.statusPassScheduled.has(name)) {
-          this.statusPassScheduled.add(name);
-          this.queue.addAfter(name, wait);
-        }
-        return;
+    return interval > 0 && last !== undefined ? Math.max(0, last + interval - Date.now()) : 0;
+  }
+
+  /**
+   * Writes the experiment's status if it changed. A status short of completion is held back while
+   * `wait` (see `statusWait`) is positive: a pass at the end of the interval writes whatever the
+   * status is then.
+   */
+  private async writeStatus(
+    name: string,
+    status: ExperimentStatus,
+    wait: number = this.statusWait(name),
+  ): Promise<void> {
+    const completed = isExperimentCompleted(status);
+    if (!completed && wait > 0) {
+      if (!this.statusPassScheduled.has(name)) {
+        this.statusPassScheduled.add(name);
+        this.queue.addAfter(name, wait);
       }
+      return;
     }
     this.statusPassScheduled.delete(name);
     // Most passes change nothing: check against committed state first, without a transaction.
