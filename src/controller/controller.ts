@@ -960,7 +960,9 @@ export class Controller {
   }
 
   private scheduleFlush(live: LiveTrial): void {
-    if (live.flushTimer) return;
+    // A write already queued takes the buffer as it is when it runs (it clears `writeQueued` first,
+    // so logs after that schedule their own flush).
+    if (live.flushTimer || live.writeQueued) return;
     live.flushTimer = setTimeout(() => {
       live.flushTimer = undefined;
       this.scheduleWrite(live, 'now');
