@@ -16,6 +16,7 @@ import {
   type ParzenOptions,
 } from '../../src/algorithms/tpe/index.js';
 import { TruncationCache } from '../../src/algorithms/tpe/truncation-cache.js';
+import { MIN_BANDWIDTH_FACTOR, scottBandwidth } from '../../src/algorithms/tpe/numeric-kernels.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const unit: SearchSpace = [{ type: 'double', name: 'x', min: 0, max: 1, distribution: 'uniform' }];
@@ -108,6 +109,36 @@ describe('ObservationHistory.groupOrder', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('ObservationHistory.orderStatistics', () => {
+  it('gives the values of a group plus extra values at any ranks, as a full sort would', () => {
+    const value = fc.integer({ min: 0, max: 12 }).map((k) => k / 4); // repeats on purpose
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(value, value, fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.array(value, { maxLength: 6 }),
+        fc.integer({ min: 0, max: 30 }),
+        (rows, extras, nBelow) => {
+          const h = new ObservationHistory(2);
+          for (const [a, b, loss] of rows) h.add([a, b], loss);
+          const { below, above } = h.split(nBelow);
+          for (const j of [0, 1]) {
+            const expected = [...Array.from(above, (r) => h.value(r, j)), ...extras].sort((x, y) => x - y);
+            const ranks = expected.map((_, r) => r);
+            const out = new Float64Array(ranks.length);
+            const added = Float64Array.from(extras);
+            h.orderStatistics(j, below, new Float64Array(below.length), added, extras.length, ranks, out);
+            expect(Array.from(out)).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
@@ -211,6 +242,106 @@ describe('ParzenEstimator', () => {
     // Mixture weight 1/2 each: p(b) = (0.6 + 1/3)/2 ≈ 0.4667; sd ≈ 0.0064, 6σ ≈ 0.04.
     expect(share).toBeGreaterThan(0.4667 - 0.04);
     expect(share).toBeLessThan(0.4667 + 0.04);
+  });
+});
+
+describe("Scott's bandwidth (multivariate-tpe)", () => {
+  /** numpy's percentile (linear interpolation) of sorted values. */
+  const percentile = (sorted: number[], p: number): number => {
+    const h = (sorted.length - 1) * p;
+    const r = Math.floor(h);
+    return r + 1 < sorted.length ? sorted[r]! + (h - r) * (sorted[r + 1]! - sorted[r]!) : sorted[r]!;
+  };
+  /** The rule written out plainly: a sort, numpy's quartiles and std (ddof = 1). */
+  const reference = (values: number[], centre: number): number => {
+    const xs = [...values, centre];
+    const m = xs.length;
+    const mean = xs.reduce((a, b) => a + b, 0) / m;
+    const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (m - 1));
+    const sorted = [...xs].sort((a, b) => a - b);
+    const iqr = percentile(sorted, 0.75) - percentile(sorted, 0.25);
+    return 1.059 * (iqr > 0 ? Math.min(std, iqr / 1.34) : std) * m ** -0.2;
+  };
+  // Values with many ties (a few levels) or spread out, and the centre among them.
+  const values = fc.oneof(
+    fc.array(
+      fc.integer({ min: 0, max: 4 }).map((v) => v / 4),
+      { minLength: 1, maxLength: 60 },
+    ),
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 300 }),
+  );
+
+  it('is 1.059 · min(std, IQR/1.34) · m^(−1/5) of the values and the centre, sorted here or given', () => {
+    fc.assert(
+      fc.property(values, fc.constantFrom(0.5, 0.25, 0), (vs, centre) => {
+        const n = vs.length;
+        const mu = Float64Array.from(vs);
+        const expected = reference(vs, centre);
+        const selected = scottBandwidth(mu, n, centre, new Float64Array(n + 1));
+        expect(Math.abs(selected - expected)).toBeLessThanOrEqual(1e-12 * (1 + expected));
+        expect(Array.from(mu)).toEqual(vs); // the values are left as they were
+        const sorted = [...vs, centre].sort((a, b) => a - b);
+        const statistics = (ranks: ArrayLike<number>, out: Float64Array): void => {
+          for (let q = 0; q < ranks.length; q++) out[q] = sorted[ranks[q]!]!;
+        };
+        expect(scottBandwidth(mu, n, centre, new Float64Array(0), statistics)).toBe(selected);
+      }),
+      { numRuns: 500 },
+    );
+    // Two values and the centre: 0, 0.5, 1 → std 0.5, IQR 0.5.
+    expect(scottBandwidth(Float64Array.from([0, 1]), 2, 0.5, new Float64Array(3))).toBeCloseTo(
+      1.059 * (0.5 / 1.34) * 3 ** -0.2,
+      14,
+    );
+  });
+
+  it('gives every observation kernel of a group one σ per dimension, floored at MIN_BANDWIDTH_FACTOR of the range', () => {
+    const space = createTpeSpace([
+      { type: 'double', name: 'x', min: 0, max: 10, distribution: 'uniform' },
+      { type: 'double', name: 'y', min: -1, max: 1, distribution: 'uniform' },
+    ]);
+    // 40 observations: x spread over the box, y in a tight cluster.
+    const n = 40;
+    const points = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      points[2 * i] = (10 * i) / (n - 1);
+      points[2 * i + 1] = 0.3 + 0.001 * (i % 5);
+    }
+    const pe = new ParzenEstimator(space.dimensions, points, n, { priorWeight: 1, bandwidth: 'scott' });
+    const estimate = pe.jointEstimate();
+    expect(estimate).toBeDefined();
+    const xs = Array.from({ length: n }, (_, i) => points[2 * i]!);
+    const sigmaX = reference(xs, 5);
+    expect(sigmaX).toBeGreaterThan(MIN_BANDWIDTH_FACTOR * 10);
+    // σ shows in the log density of a point between observations: compare with a hand computation.
+    const ys = Array.from({ length: n }, (_, i) => points[2 * i + 1]!);
+    expect(reference(ys, 0)).toBeLessThan(MIN_BANDWIDTH_FACTOR * 2); // clipped up to 0.16
+    const sigma = [sigmaX, MIN_BANDWIDTH_FACTOR * 2];
+    const box = [
+      [0, 10],
+      [-1, 1],
+    ];
+    const at = [4.2, 0.1];
+    // Optuna's weights (a ramp for the oldest of 40), the prior's 1, normalised.
+    const w = [...observationWeights(n), 1];
+    const total = w.reduce((a, b) => a + b, 0);
+    const terms: number[] = [];
+    for (let i = 0; i <= n; i++) {
+      let t = Math.log(w[i]! / total);
+      for (let j = 0; j < 2; j++) {
+        const [low, high] = box[j]!;
+        const mu = i < n ? points[2 * i + j]! : 0.5 * (low! + high!);
+        const s = i < n ? sigma[j]! : high! - low!;
+        const z = (at[j]! - mu) / s;
+        t += -0.5 * z * z - logNormalMass((low! - mu) / s, (high! - mu) / s);
+      }
+      terms.push(t);
+    }
+    const top = Math.max(...terms);
+    const expected = top + Math.log(terms.reduce((a, t) => a + Math.exp(t - top), 0));
+    const out = new Float64Array(1);
+    pe.jointLogPdf(Float64Array.from(at), 1, out, new Float64Array(pe.size));
+    expect(out[0]).toBeCloseTo(expected, 10);
   });
 });
 

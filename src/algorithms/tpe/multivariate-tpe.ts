@@ -3,8 +3,11 @@
  * kernels sharing one weight per observation, Scott's bandwidth), as in Falkner et al., "BOHB:
  * Robust and Efficient Hyperparameter Optimization at Scale", ICML 2018
  * (https://arxiv.org/abs/1807.01774), and Optuna's `TPESampler(multivariate=True,
- * constant_liar=True)`, which Katib runs (katib-reference.md §5.4). See
- * docs/algorithms/multivariate-tpe.md.
+ * constant_liar=True)`, which Katib runs (katib-reference.md §5.4), except for the bandwidth:
+ * Scott's rule on each group's own spread with a minimum bandwidth factor (Watanabe,
+ * "Tree-Structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles for
+ * Better Empirical Performance", 2023, https://arxiv.org/abs/2304.11127; numeric-kernels.ts).
+ * See docs/algorithms/multivariate-tpe.md.
  */
 import type { ExperimentSpec } from '../../api/experiment.js';
 import { defineAlgorithm, type DesignerContext } from '../algorithm-definition.js';

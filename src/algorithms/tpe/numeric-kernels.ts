@@ -1,7 +1,8 @@
 /**
  * The kernels of one numeric dimension of a Parzen estimator (see parzen-estimator.ts): centres,
- * bandwidths (Bergstra's neighbour rule or Scott's), truncation terms, and for continuous values
- * with neighbour bandwidths the {@link KernelWindow} that scores a point from the kernels near it.
+ * bandwidths (Bergstra's neighbour rule or Scott's rule of thumb), truncation terms, and for
+ * continuous values with neighbour bandwidths the {@link KernelWindow} that scores a point from the
+ * kernels near it.
  *
  * A refit to the same observations plus a few inserted ones ({@link KernelRenumbering} — the
  * "above" group of a designer that gained a trial) is an update: the kernels keep their centres,
@@ -14,6 +15,79 @@ import { LOG_SQRT_2PI, logNormalMass } from './gaussian.js';
 import { KernelWindow } from './kernel-window.js';
 import type { TruncationCache } from './truncation-cache.js';
 import type { NumericDimension } from './tpe-space.js';
+
+/**
+ * The minimum bandwidth factor Δ of the multivariate (Scott) bandwidth: σ ≥ Δ · (high − low), on
+ * top of the magic clip's `(high − low)/min(100, K + 1)` (Watanabe, "Tree-Structured Parzen
+ * Estimator: Understanding Its Algorithm Components and Their Roles for Better Empirical
+ * Performance", arXiv:2304.11127, 2023: `min_bandwidth_factor`, with the magic clip's exponent 1).
+ * Chosen on seeds 16–135 of bench/quality.js, not on the benchmark's seeds 1–15 (0.08 to 0.1
+ * measured alike; 0.05 lets Levy-10 collapse, 0.12 and above smooth too much;
+ * docs/algorithms/multivariate-tpe.md).
+ */
+export const MIN_BANDWIDTH_FACTOR = 0.08;
+
+/**
+ * Writes the values of ranks `ranks` (0-based, ascending) of a group's coordinate, together with
+ * one more value, into `out` (see {@link ParzenSources.orderStatistics}).
+ */
+export type OrderStatistics = (ranks: ArrayLike<number>, out: Float64Array) => void;
+
+/** Scratch of {@link scottBandwidth}: the ranks and values of the two quartiles' neighbours. */
+const quartileRanks = [0, 0, 0, 0];
+const quartileValues = new Float64Array(4);
+
+/**
+ * Scott's rule of thumb for one dimension of a group (Scott, "Multivariate Density Estimation",
+ * 1992; the `scott` bandwidth of Watanabe 2023): `1.059 · min(s, IQR/1.34) · m^(−1/5)` over the
+ * `n` values `mu[0…n)` and the interval's centre `centre` (the prior kernel's place, so m = n + 1),
+ * with s their sample standard deviation (m − 1 in the denominator) and IQR their interquartile
+ * range (quartiles interpolated linearly, as numpy's `percentile`); `s` alone when the IQR is 0.
+ * Unclipped; 0 when every value is the same. The quartiles come from `statistics` (the order
+ * statistics of the m values) when given, else from a sorted copy in `scratch` (room for n + 1
+ * values); they are the same order statistics either way, so the result is the same.
+ */
+export function scottBandwidth(
+  mu: Float64Array,
+  n: number,
+  centre: number,
+  scratch: Float64Array,
+  statistics?: OrderStatistics,
+): number {
+  const m = n + 1;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += mu[i]!;
+  sum += centre;
+  const mean = sum / m;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const e = mu[i]! - mean;
+    squares += e * e;
+  }
+  squares += (centre - mean) * (centre - mean);
+  const std = Math.sqrt(squares / (m - 1));
+  // Quartile p lies between the values of ranks ⌊(m − 1)·p⌋ and the next one.
+  const h25 = n * 0.25;
+  const h75 = n * 0.75;
+  const ranks = quartileRanks;
+  ranks[0] = Math.floor(h25);
+  ranks[1] = Math.min(ranks[0] + 1, n);
+  ranks[2] = Math.floor(h75);
+  ranks[3] = Math.min(ranks[2] + 1, n);
+  const v = quartileValues;
+  if (statistics !== undefined) statistics(ranks, v);
+  else {
+    scratch.set(mu.subarray(0, n));
+    scratch[n] = centre;
+    const sorted = scratch.subarray(0, m).sort();
+    for (let q = 0; q < 4; q++) v[q] = sorted[ranks[q]!]!;
+  }
+  const q25 = v[0]! + (h25 - ranks[0]) * (v[1]! - v[0]!);
+  const q75 = v[2]! + (h75 - ranks[2]) * (v[3]! - v[2]!);
+  const iqr = q75 - q25;
+  const spread = iqr > 0 ? Math.min(std, iqr / 1.34) : std;
+  return 1.059 * spread * Math.pow(m, -0.2);
+}
 
 /**
  * Orders observation indices `0…n−1` by their coordinate `j` (ascending; ties by index). Supplied
@@ -33,6 +107,13 @@ export interface ParzenSources {
    */
   readonly rows?: Uint32Array | undefined;
   readonly truncation?: TruncationCache | undefined;
+  /**
+   * For Scott's bandwidth: writes the values of ranks `ranks` (0-based, ascending) of the n
+   * observations' coordinate `j` together with the value `extra` into `out`, faster than sorting
+   * them (a large group known as history rows); sorted here when absent.
+   */
+  readonly orderStatistics?:
+    ((j: number, extra: number, ranks: ArrayLike<number>, out: Float64Array) => void) | undefined;
 }
 
 /**
@@ -169,8 +250,22 @@ export class NumericKernels {
     const minSigma = range / Math.min(100, 1 + k);
     this.sharedSigma = NaN;
     if (this.options.bandwidth === 'scott') {
-      const s = 0.2 * Math.pow(Math.max(n, 1), -1 / (d + 4)) * range;
-      this.sharedSigma = s < minSigma ? minSigma : s > range ? range : s;
+      // Scott's rule on the group's own spread, floored by the minimum bandwidth factor.
+      const floor = Math.max(minSigma, MIN_BANDWIDTH_FACTOR * range);
+      // (sortedMu, unused with this rule, is the scratch.)
+      const centre = 0.5 * (this.low + this.high);
+      const statistics = sources.orderStatistics;
+      const s =
+        n > 0
+          ? scottBandwidth(
+              mu,
+              n,
+              centre,
+              this.sortedMu,
+              statistics && ((ranks, out) => statistics(j, centre, ranks, out)),
+            )
+          : range;
+      this.sharedSigma = s < floor ? floor : s > range ? range : s;
       sigma.fill(this.sharedSigma, 0, n);
     } else {
       // Neighbour bandwidths, the prior's centre counting as an observation.

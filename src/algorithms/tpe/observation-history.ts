@@ -161,6 +161,65 @@ export class ObservationHistory {
   }
 
   /**
+   * Order statistics of coordinate `j` over a multiset: every row's value, less those of the rows
+   * `removed` (distinct rows, few), plus the values `added[0…addedCount)` (few); the values of
+   * ranks `ranks` (0-based, ascending value, each below the multiset's size) into `out`. Each is
+   * found by binary search over the rows sorted by `j`, counting the values at most a candidate
+   * (every row's, less the removed ones', plus the added ones'), in O((removed + added) · log n),
+   * so a large group's quartiles need no pass over it. `removed` and `added` are sorted in place
+   * (`removedValues` is scratch of at least `removed.length`).
+   */
+  orderStatistics(
+    j: number,
+    removed: Uint32Array,
+    removedValues: Float64Array,
+    added: Float64Array,
+    addedCount: number,
+    ranks: ArrayLike<number>,
+    out: Float64Array,
+  ): void {
+    const d = this.dimensions;
+    const rows = this.rows;
+    const sorted = this.orders[j]!;
+    const n = this.n;
+    const x = removedValues.subarray(0, removed.length);
+    for (let t = 0; t < removed.length; t++) x[t] = rows[removed[t]! * d + j]!;
+    x.sort();
+    const y = added.subarray(0, addedCount).sort();
+    // The multiset's values at most v.
+    const atMost = (v: number): number => {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rows[sorted[mid]! * d + j]! <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo - atMostIn(x, v) + atMostIn(y, v);
+    };
+    for (let q = 0; q < ranks.length; q++) {
+      const need = ranks[q]! + 1;
+      // The smallest row value, then the smallest added value, with `need` values at most it;
+      // the smaller of the two is a value of the multiset (a value of no row left would share its
+      // count with a smaller value that is) and the one of this rank.
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (atMost(rows[sorted[mid]! * d + j]!) >= need) hi = mid;
+        else lo = mid + 1;
+      }
+      let value = lo < n ? rows[sorted[lo]! * d + j]! : Infinity;
+      for (let t = 0; t < y.length && y[t]! < value; t++)
+        if (atMost(y[t]!) >= need) {
+          value = y[t]!;
+          break;
+        }
+      out[q] = value;
+    }
+  }
+
+  /**
    * Copies the given rows, in order, into a row-major array with `extra` spare rows at the end:
    * `out` when it has room, else a fresh array of that size.
    */
@@ -192,4 +251,16 @@ export class ObservationHistory {
       return grown;
     });
   }
+}
+
+/** The number of values of the ascending `values` at most `v`. */
+function atMostIn(values: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

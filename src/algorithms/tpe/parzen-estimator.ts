@@ -7,11 +7,15 @@
  * - Numeric dimensions get a normal kernel truncated to the dimension's interval `[low, high]`.
  *   Univariate bandwidth (Bergstra's rule): the distance to the farther of the two neighbouring
  *   observations (the prior's centre counts as an observation), except that the smallest and the
- *   largest use their one inner neighbour (`consider_endpoints = false`). Multivariate bandwidth
- *   (Falkner et al., "BOHB", ICML 2018): Scott's rule `0.2 · n^(−1/(d+4)) · (high − low)`. Either way
- *   the "magic clip" bounds it to `[(high − low)/min(100, 1 + K), high − low]` (K kernels), and the
- *   prior kernel sits at the centre with σ = high − low (for Katib's `normal`/`logNormal`: its own
- *   centre and σ).
+ *   largest use their one inner neighbour (`consider_endpoints = false`). Multivariate bandwidth,
+ *   one σ per dimension shared by the group's kernels: Scott's rule of thumb on the group's own
+ *   spread, `1.059 · min(s, IQR/1.34) · m^(−1/5)` (the observations and the prior's centre, m of
+ *   them; Watanabe, arXiv:2304.11127, 2023, its `scott` bandwidth), not Optuna's
+ *   `0.2 · n^(−1/(d+4)) · (high − low)`, which ignores where the observations lie, floored at
+ *   `MIN_BANDWIDTH_FACTOR · (high − low)` (0.08; Watanabe's minimum bandwidth factor,
+ *   numeric-kernels.ts). Either way the "magic clip" bounds it to
+ *   `[(high − low)/min(100, 1 + K), high − low]` (K kernels), and the prior kernel sits at the
+ *   centre with σ = high − low (for Katib's `normal`/`logNormal`: its own centre and σ).
  * - Categorical dimensions get, per observation, `prior_weight/(n+1)` on every choice plus 1 on the
  *   observed one, normalised; the prior kernel is uniform.
  * - Kernel weights: 1 for each of the 25 newest observations, a linear ramp from 1/n up for older

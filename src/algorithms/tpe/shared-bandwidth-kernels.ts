@@ -1,11 +1,11 @@
 /**
  * A fast estimate of a multivariate Parzen estimator's log density, with a bound on its distance
  * to the exact value ({@link ParzenEstimator.jointLogPdf}), for estimators whose observation
- * kernels share one bandwidth per dimension: Scott's rule (Falkner et al., "BOHB", ICML 2018, as
- * Optuna's multivariate TPE uses it) gives every observation of a group the same σ_q in
- * dimension q. With the bound the designer takes the best candidate from estimates whenever they
- * decide it (candidate-choice.ts), and computes exact scores only when two candidates are too
- * close to call, so a suggestion is the one the exact scores give.
+ * kernels share one bandwidth per dimension: Scott's rule (multivariate TPE's, on the group's own
+ * spread; numeric-kernels.ts) gives every observation of a group the same σ_q in dimension q, at
+ * least 0.08 of the box's width. With the bound the designer takes the best candidate from
+ * estimates whenever they decide it (candidate-choice.ts), and computes exact scores only when two
+ * candidates are too close to call, so a suggestion is the one the exact scores give.
  *
  * Where the exact computation spends its time, and what the estimate does instead:
  * - Truncation: a kernel's log mass on the box, log(1 − Φ(a) − Φ(−b)) per dimension, costs two

@@ -104,6 +104,8 @@ export class TpeDesigner implements Designer {
     abovePoints: new Float64Array(0),
     kernelOfRow: new Int32Array(0),
     order: new Uint32Array(0),
+    removedValues: new Float64Array(0),
+    addedValues: new Float64Array(0),
     scratch: new Float64Array(0),
     choice: new ChoiceScratch(),
   };
@@ -161,23 +163,41 @@ export class TpeDesigner implements Designer {
   /**
    * The estimator of a group (`lower`: "below", `upper`: "above") fitted to `count` points: the
    * group's history rows `group` then, for `upper`, the liars (rows of `points` past the group's).
+   * `others`: every other history row (the "below" group, for `upper`), which lets Scott's rule
+   * find a large group's quartiles from the history's sorted rows.
    */
   private fitEstimator(
     role: 'lower' | 'upper',
     points: Float64Array,
     group: Uint32Array,
     count: number,
+    others?: Uint32Array,
   ): ParzenEstimator {
     const work = this.work;
     let order: ObservationOrder | undefined;
-    if (group.length > SORT_BELOW) {
+    let orderStatistics: ParzenSources['orderStatistics'];
+    if (group.length > SORT_BELOW && this.bandwidth === 'neighbours') {
       // Large groups are ordered from the history's sorted rows rather than sorted.
       work.kernelOfRow = atLeast(work.kernelOfRow, this.history.size, (size) => new Int32Array(size));
       work.order = atLeast(work.order, count, (size) => new Uint32Array(size));
       const kernelOfRow = this.history.kernelIndices(group, work.kernelOfRow);
       order = (j) => this.history.groupOrder(j, kernelOfRow, points, group.length, count, work.order);
     }
-    const sources: ParzenSources = { order, rows: group, truncation: this.truncation };
+    if (group.length > SORT_BELOW && others !== undefined && this.bandwidth === 'scott') {
+      // Scott's quartiles of a large group: the history's sorted rows less the other group's, plus
+      // the extra points (liars) and the centre.
+      const extras = count - group.length;
+      const d = this.tpe.dimensions.length;
+      work.removedValues = atLeast(work.removedValues, others.length, (size) => new Float64Array(size));
+      work.addedValues = atLeast(work.addedValues, extras + 1, (size) => new Float64Array(size));
+      orderStatistics = (j, extra, ranks, out) => {
+        const added = work.addedValues;
+        for (let t = 0; t < extras; t++) added[t] = points[(group.length + t) * d + j]!;
+        added[extras] = extra;
+        this.history.orderStatistics(j, others, work.removedValues, added, extras + 1, ranks, out);
+      };
+    }
+    const sources: ParzenSources = { order, rows: group, truncation: this.truncation, orderStatistics };
     const fitted = work[role];
     if (fitted) {
       fitted.fit(points, count, sources);
@@ -207,7 +227,7 @@ export class TpeDesigner implements Designer {
     const abovePoints = this.history.gather(above, this.activeCount + liars, work.abovePoints);
     abovePoints.set(this.activeRows, above.length * dims);
     abovePoints.set(batchRows.subarray(0, liars * dims), (above.length + this.activeCount) * dims);
-    const upper = this.fitEstimator('upper', abovePoints, above, nAbove);
+    const upper = this.fitEstimator('upper', abovePoints, above, nAbove, below);
 
     const m = Math.max(1, this.options.nEiCandidates);
     const candidates = new Float64Array(m * dims);
@@ -299,6 +319,9 @@ interface Workspace {
   abovePoints: Float64Array;
   kernelOfRow: Int32Array;
   order: Uint32Array;
+  /** Scratch of Scott's quartiles: the other group's values, the extra points' and the centre. */
+  removedValues: Float64Array;
+  addedValues: Float64Array;
   /** The estimators' log scores. */
   scratch: Float64Array;
   choice: ChoiceScratch;
