@@ -1006,6 +1006,7 @@ export class Controller {
       exitSeen !== undefined && local ? await tailLines(path.join(live.workDir, 'stderr.log'), 3) : '';
     let ended: ExitEvent | undefined;
     let reported = false;
+    let written: MetricLog[] | undefined;
     await this.opts.store.transaction(
       async (tx) => {
         const started = live.started;
@@ -1034,15 +1035,19 @@ export class Controller {
           };
           this.emit({ type: 'trial', trial: { ...cur.trial, status } });
         }
+        // The trial's whole log once this commits, when kept in memory (taken over after the commit).
+        written =
+          live.ownLogs === undefined || live.ownLogs.length + logs.length > OWN_LOGS_LIMIT
+            ? undefined
+            : logs.length > 0
+              ? [...live.ownLogs, ...logs]
+              : live.ownLogs;
         if (logs.length > 0) {
           await tx.appendObservations(live.name, logs);
           reported = true;
-          if (live.ownLogs !== undefined)
-            live.ownLogs =
-              live.ownLogs.length + logs.length > OWN_LOGS_LIMIT ? undefined : [...live.ownLogs, ...logs];
         }
         if (exit) {
-          status = await this.exitStatus(tx, live, exit, status, stderrTail);
+          status = await this.exitStatus(tx, live, exit, status, stderrTail, written);
           if (exit.stopReason !== 'Interrupted') {
             runtime = {
               attempt: runtime?.attempt ?? 1,
@@ -1057,6 +1062,7 @@ export class Controller {
       },
       { durable: !this.opts.deferDurability },
     );
+    live.ownLogs = written;
     if (ended) {
       this.earlyStopping.invalidate(live.experimentName);
       this.live.delete(live.name);
@@ -1086,6 +1092,7 @@ export class Controller {
     e: ExitEvent,
     current: TrialStatus,
     stderrTail: string,
+    written: readonly MetricLog[] | undefined,
   ): Promise<TrialStatus> {
     const now = this.opts.now();
     if (e.stopReason === 'Interrupted') {
@@ -1102,9 +1109,10 @@ export class Controller {
       };
     }
     const objective = live.trial.spec.objective;
-    // The stored log in its stored order (time, then insertion), read back unless kept in memory.
+    // The stored log in its stored order (time, then insertion): `written` when the controller
+    // holds the trial's whole log in memory, else read back.
     let logs: readonly MetricLog[] =
-      live.ownLogs !== undefined ? inStoredOrder(live.ownLogs) : await tx.getObservationLog(live.name);
+      written !== undefined ? inStoredOrder(written) : await tx.getObservationLog(live.name);
     let observation = summarizeObservation(logs, objective);
     let conditions = current.conditions;
     const stopped = e.stopReason !== undefined;
