@@ -3,7 +3,10 @@ import {
   GpPosterior,
   hyperStart,
   matern52,
+  matern52Slope,
+  matern52WithSlope,
   negativeLogPosterior,
+  pairwiseDifferences,
   transformOutputs,
   yeoJohnson,
 } from '../../src/algorithms/bayesopt/index.js';
@@ -174,6 +177,39 @@ describe('log marginal likelihood', () => {
     const quad = (a * 1 - 2 * k * 1 * -1 + a * 1) / det; // yᵀK⁻¹y with K⁻¹ = [[a, −k], [−k, a]]/det
     const lml = -0.5 * quad - 0.5 * Math.log(det) - Math.log(2 * Math.PI);
     expect(negativeLogPosterior(x, 2, 1, y, th, false).logMarginalLikelihood).toBeCloseTo(lml, 12);
+  });
+
+  it('gives the same value and gradient, to the last bit, with precomputed pair differences', () => {
+    const rng = Rng.derive(12, 'lml-differences');
+    const n = 17;
+    const d = 4;
+    const x = Float64Array.from({ length: n * d }, () => rng.next());
+    const y = Float64Array.from({ length: n }, () => rng.normal());
+    const differences = pairwiseDifferences(x, n, d);
+    expect(differences.length).toBe(((n * (n - 1)) / 2) * d);
+    // Pair (i, j), j < i, sits at i(i−1)/2 + j.
+    expect(differences[(((5 * 4) / 2 + 3) * d + 2) | 0]).toBe(
+      (x[5 * d + 2] as number) - (x[3 * d + 2] as number),
+    );
+    for (let trial = 0; trial < 5; trial++) {
+      const th = Float64Array.from({ length: d + 2 }, () => rng.normal() * 0.5 - 1);
+      const plain = negativeLogPosterior(x, n, d, y, th);
+      const cached = negativeLogPosterior(x, n, d, y, th, true, differences);
+      expect(cached.value).toBe(plain.value);
+      expect([...cached.gradient]).toEqual([...plain.gradient]);
+    }
+  });
+
+  it('matern52WithSlope is matern52 and matern52Slope to the last bit', () => {
+    const rng = Rng.derive(13, 'matern-pair');
+    const out = new Float64Array(2);
+    for (let i = 0; i < 200; i++) {
+      const r2 = i === 0 ? 0 : rng.next() * 20;
+      const signal = 0.1 + rng.next() * 3;
+      matern52WithSlope(r2, signal, out);
+      expect(out[0]).toBe(matern52(r2, signal));
+      expect(out[1]).toBe(matern52Slope(r2, signal));
+    }
   });
 
   it('gradient (with priors) matches central finite differences', () => {

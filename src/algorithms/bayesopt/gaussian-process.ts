@@ -19,7 +19,7 @@ import {
   type CholeskyFactor,
 } from '../linalg/index.js';
 import { noiseIndex, signalIndex, type HyperVector } from './hyperparameters.js';
-import { matern52, matern52Slope, scaledDistance2 } from './matern52.js';
+import { matern52, matern52WithSlope, scaledDistance2 } from './matern52.js';
 
 /** Mean and variance of the latent function at one point. */
 export interface Prediction {
@@ -134,11 +134,13 @@ export class GpPosterior {
     const { n, d } = this;
     const k = new Float64Array(n);
     const slope = new Float64Array(n);
+    const pair = new Float64Array(2);
     let mean = 0;
     for (let i = 0; i < n; i++) {
       const r2 = scaledDistance2(this.points, i, x, 0, d, this.inverseLengthscale2);
-      k[i] = matern52(r2, this.signal);
-      slope[i] = matern52Slope(r2, this.signal);
+      matern52WithSlope(r2, this.signal, pair);
+      k[i] = pair[0] as number;
+      slope[i] = pair[1] as number;
       mean += (k[i] as number) * (this.alpha[i] as number);
     }
     const v = Float64Array.from(k);

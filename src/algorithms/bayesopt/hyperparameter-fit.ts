@@ -11,7 +11,7 @@
  */
 import { minimizeLbfgs } from '../linalg/index.js';
 import { hyperBounds, hyperStart, type HyperVector } from './hyperparameters.js';
-import { negativeLogPosterior } from './marginal-likelihood.js';
+import { negativeLogPosterior, pairwiseDifferences } from './marginal-likelihood.js';
 
 /** Points of the coarse stage. */
 export const COARSE_POINTS = 40;
@@ -28,9 +28,10 @@ const FINE_ITERATIONS = 15;
 export function coarseFit(points: Float64Array, n: number, d: number, y: Float64Array): HyperVector {
   const { lower, upper } = hyperBounds(d);
   let best: { x: Float64Array; value: number } | undefined;
+  const differences = pairwiseDifferences(points, n, d);
   for (const [lengthscale, noise] of STARTS) {
     const r = minimizeLbfgs(
-      (theta) => negativeLogPosterior(points, n, d, y, theta),
+      (theta) => negativeLogPosterior(points, n, d, y, theta, true, differences),
       hyperStart(d, lengthscale, noise),
       { lower, upper, maxIterations: COARSE_ITERATIONS },
     );
@@ -48,7 +49,8 @@ export function refineFit(
   start: HyperVector,
 ): HyperVector {
   const { lower, upper } = hyperBounds(d);
-  return minimizeLbfgs((t) => negativeLogPosterior(points, n, d, y, t), start, {
+  const differences = pairwiseDifferences(points, n, d);
+  return minimizeLbfgs((t) => negativeLogPosterior(points, n, d, y, t, true, differences), start, {
     lower,
     upper,
     maxIterations: FINE_ITERATIONS,

@@ -18,7 +18,7 @@ export {
   type KnownTrial,
 } from './bayesopt-designer.js';
 export { GpPosterior, type Prediction, type PredictionWithGradient } from './gaussian-process.js';
-export { negativeLogPosterior, type FitObjective } from './marginal-likelihood.js';
+export { negativeLogPosterior, pairwiseDifferences, type FitObjective } from './marginal-likelihood.js';
 export { fitHyperparameters, coarseFit, refineFit, COARSE_POINTS } from './hyperparameter-fit.js';
 export { hyperBounds, hyperStart, HYPER_PRIORS, type HyperVector } from './hyperparameters.js';
 export {
@@ -35,4 +35,4 @@ export {
 export { acquisitionWithGradient, coordinateCandidates, refineAcquisition } from './acquisition-optimizer.js';
 export { transformOutputs, yeoJohnson, fitYeoJohnson } from './output-transform.js';
 export { latinHypercube } from './latin-hypercube.js';
-export { matern52 } from './matern52.js';
+export { matern52, matern52Slope, matern52WithSlope } from './matern52.js';

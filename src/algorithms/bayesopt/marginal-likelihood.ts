@@ -14,7 +14,6 @@ import {
   solveUpperTransposed,
 } from '../linalg/index.js';
 import { priorOf, type HyperVector } from './hyperparameters.js';
-import { scaledDistance2 } from './matern52.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 const SQRT5 = Math.sqrt(5);
@@ -28,9 +27,27 @@ export interface FitObjective {
 }
 
 /**
+ * The coordinate differences `x_ik − x_jk` of every pair `j < i` of `n` points (`n×d`), pair by
+ * pair in the order `(1,0), (2,0), (2,1), (3,0), …` (pair `(i, j)` at `i(i−1)/2 + j`), `d` values
+ * each. They do not depend on the hyperparameters, so a fit computes them once for all of its
+ * likelihood evaluations ({@link negativeLogPosterior}'s `differences`).
+ */
+export function pairwiseDifferences(points: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(((n * (n - 1)) / 2) * d);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      for (let k = 0; k < d; k++) out[at++] = (points[i * d + k] as number) - (points[j * d + k] as number);
+    }
+  }
+  return out;
+}
+
+/**
  * `−log p(y | X, θ) − log p(θ)` and its gradient in `θ`, for `n` points (`n×d` rows of `points`)
  * with outputs `y`. Returns `Infinity` (and a zero gradient) when the kernel matrix cannot be
- * factored.
+ * factored. `differences`, from {@link pairwiseDifferences} of the same points, spares recomputing
+ * them; the result is the same to the last bit either way.
  */
 export function negativeLogPosterior(
   points: Float64Array,
@@ -39,6 +56,7 @@ export function negativeLogPosterior(
   y: ArrayLike<number>,
   theta: HyperVector,
   withPrior = true,
+  differences: Float64Array = pairwiseDifferences(points, n, d),
 ): FitObjective {
   const signal = Math.exp(theta[d] as number);
   const noise = Math.exp(theta[d + 1] as number);
@@ -47,9 +65,14 @@ export function negativeLogPosterior(
   // Kernel matrix and, per pair, the slope factor g(r) of the length-scale derivatives.
   const kernel = new Float64Array(n * n);
   const slope = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      const r2 = scaledDistance2(points, i, points, j, d, inv2);
+  for (let i = 0, pair = 0; i < n; i++) {
+    for (let j = 0; j < i; j++, pair += d) {
+      // Σ_k t_k²/ℓ_k², as scaledDistance2 computes it.
+      let r2 = 0;
+      for (let k = 0; k < d; k++) {
+        const t = differences[pair + k] as number;
+        r2 += t * t * (inv2[k] as number);
+      }
       const r = Math.sqrt(r2);
       const e = signal * Math.exp(-SQRT5 * r);
       const v = (1 + SQRT5 * r + (5 / 3) * r2) * e;
@@ -78,20 +101,18 @@ export function negativeLogPosterior(
   const gLml = new Float64Array(d + 2);
   let gSignal = 0;
   let gNoise = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, pair = 0; i < n; i++) {
     const ai = alpha[i] as number;
     const wii = ai * ai - (inverse[i * n + i] as number);
     gSignal += 0.5 * wii * signal;
     gNoise += 0.5 * wii * noise;
-    for (let j = 0; j < i; j++) {
+    for (let j = 0; j < i; j++, pair += d) {
       const w = ai * (alpha[j] as number) - (inverse[i * n + j] as number);
       const kij = kernel[i * n + j] as number;
       gSignal += w * kij; // two symmetric entries, times ½
       const g = w * (slope[i * n + j] as number);
-      const oi = i * d;
-      const oj = j * d;
       for (let k = 0; k < d; k++) {
-        const t = (points[oi + k] as number) - (points[oj + k] as number);
+        const t = differences[pair + k] as number;
         gLml[k] = (gLml[k] as number) + g * t * t * (inv2[k] as number);
       }
     }

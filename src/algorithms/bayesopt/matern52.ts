@@ -25,6 +25,18 @@ export function matern52Slope(r2: number, signal: number): number {
   return signal * (5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
 }
 
+/**
+ * `matern52(r2, signal)` into `out[0]` and `matern52Slope(r2, signal)` into `out[1]`, with one
+ * square root and one exponential for both (the same operations in the same order, so the same
+ * numbers as the two calls).
+ */
+export function matern52WithSlope(r2: number, signal: number, out: Float64Array): void {
+  const r = Math.sqrt(r2);
+  const e = Math.exp(-SQRT5 * r);
+  out[0] = signal * (1 + SQRT5 * r + (5 / 3) * r2) * e;
+  out[1] = signal * (5 / 3) * (1 + SQRT5 * r) * e;
+}
+
 /** Scaled squared distance between row `i` of `a` and row `j` of `b` (both `·×d`), given `1/ℓ²`. */
 export function scaledDistance2(
   a: ArrayLike<number>,
