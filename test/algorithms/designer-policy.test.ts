@@ -31,7 +31,7 @@ class SpyDesigner implements StatefulDesigner {
   }
 }
 
-function spyAlgorithm(opts: { stateful: boolean; fail?: () => boolean }): {
+function spyAlgorithm(opts: { stateful: boolean; fail?: () => boolean; replayOrder?: boolean }): {
   def: AlgorithmDefinition<object>;
   made: SpyDesigner[];
 } {
@@ -62,6 +62,7 @@ function spyAlgorithm(opts: { stateful: boolean; fail?: () => boolean }): {
           },
         }
       : {}),
+    ...(opts.replayOrder === true ? { replayOrder: true } : {}),
   });
   return { def, made };
 }
@@ -317,23 +318,6 @@ describe('DesignerPolicy', () => {
 });
 
 describe('DesignerPolicy with replayOrder (designers restored by replaying what they saw, in order)', () => {
-  function replayAlgorithm(): { def: AlgorithmDefinition<object>; made: SpyDesigner[] } {
-    const made: SpyDesigner[] = [];
-    const def = defineAlgorithm<object>({
-      name: 'spy',
-      description: 'test double',
-      settings: {},
-      validate: () => [],
-      create: () => {
-        const d = new SpyDesigner();
-        made.push(d);
-        return d;
-      },
-      replayOrder: true,
-    });
-    return { def, made };
-  }
-
   /** One suggestion for experiment `e` from `policy`, given the trial list, the count handed out and the saved state. */
   function ask(
     policy: DesignerPolicy,
@@ -354,7 +338,7 @@ describe('DesignerPolicy with replayOrder (designers restored by replaying what 
   }
 
   it('saves only the order of arrival and replays it, not the list order, after a cache miss', () => {
-    const { def, made } = replayAlgorithm();
+    const { def, made } = spyAlgorithm({ stateful: false, replayOrder: true });
     const first = new DesignerPolicy();
     // b (listed second) completes first, then a.
     const s1 = ask(first, def, [running('a', 1), done('b', 2, 2)], 2);
@@ -378,7 +362,7 @@ describe('DesignerPolicy with replayOrder (designers restored by replaying what 
   });
 
   it('rebuilds from the whole list when a trial it saw is missing from the request', () => {
-    const { def, made } = replayAlgorithm();
+    const { def, made } = spyAlgorithm({ stateful: false, replayOrder: true });
     const s1 = ask(new DesignerPolicy(), def, [done('a', 1, 1), done('b', 2, 2)], 2);
     const s2 = ask(new DesignerPolicy(), def, [done('b', 2, 2), done('c', 3, 3)], 3, s1.state);
     expect(s2.source).toBe('created');
