@@ -162,7 +162,7 @@ describe('bayesianoptimization: search', () => {
   });
 
   it('gives the same suggestions cached or fresh beyond the fit-set limit (memoised fits, reused factor rows)', () => {
-    // 150 random trials (> FIT_POINTS = 128): the fit runs on a subset, memoised across calls.
+    // 150 random trials (> FIT_POINTS = 100): the fit runs on a subset, memoised across calls.
     const rng = Rng.derive(8, 'many');
     const names = Array.from({ length: 150 }, (_, i) => `exp-${(hash(i) >>> 0).toString(36)}`);
     const history = names.map((name) => {

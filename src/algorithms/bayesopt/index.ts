@@ -13,6 +13,8 @@ export {
   compareNames,
   observationSubset,
   FIT_POINTS,
+  HIGH_DIMENSION_FIT_POINTS,
+  fitPoints,
   POSTERIOR_POINTS,
   HIGH_DIMENSION,
   type KnownTrial,
