@@ -172,6 +172,50 @@ describe('SqliteStore', () => {
     expect((await store.read.getExperiment('outer'))?.version).toBe(1);
   });
 
+  it('recognises a nested transaction through awaits, then-callbacks and helpers, but not a concurrent or detached one', async () => {
+    const store = await open(':memory:');
+    const nested = /inside a transaction/;
+    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const inner = (): Promise<void> => store.transaction(() => Promise.resolve());
+    async function helper(depth: number): Promise<void> {
+      if (depth > 0) return helper(depth - 1);
+      await tick();
+      await inner();
+    }
+    let detached: Promise<void> | undefined;
+    await store.transaction(async (tx) => {
+      await expect(inner()).rejects.toThrow(nested); // before any await of the body
+      await tx.createExperiment(experimentFixture('outer'));
+      await tick();
+      await expect(inner()).rejects.toThrow(nested); // after awaits
+      await expect(helper(20)).rejects.toThrow(nested); // through a chain of async helpers
+      await expect(tick().then(inner)).rejects.toThrow(nested); // from a then-callback
+      await expect(Promise.all([tick().then(inner)])).rejects.toThrow(nested);
+      // Started here but not awaited: it queues behind this transaction and runs after it.
+      detached = (async () => {
+        await tick();
+        await store.transaction((t) => t.createExperiment(experimentFixture('detached')));
+      })();
+      await tick();
+      await tick();
+    });
+    // Started outside any transaction body while one holds the lock: queues behind it.
+    let release: (() => void) | undefined;
+    const holding = store.transaction(async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    while (release === undefined) await tick();
+    const concurrent = store.transaction(async (t) => {
+      await t.createExperiment(experimentFixture('concurrent'));
+    });
+    release();
+    await holding;
+    await detached;
+    await concurrent;
+    for (const name of ['outer', 'detached', 'concurrent'])
+      expect((await store.read.getExperiment(name))?.version).toBe(1);
+  });
+
   it('refuses a tx used after its transaction ended', async () => {
     const store = await open(':memory:');
     let kept: StoreTx | undefined;

@@ -41,7 +41,6 @@
  * loop), kept for comparison and for file systems where syncing the WAL from another descriptor
  * is not trusted.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -50,6 +49,7 @@ import Database from 'better-sqlite3';
 import { UnavailableError } from '../../api/errors.js';
 import type { ExperimentStore, StoreReader, StoreTx, TransactionOptions } from '../experiment-store.js';
 import { AsyncMutex } from '../async-mutex.js';
+import { TransactionScope } from '../transaction-scope.js';
 import { createRequire } from 'node:module';
 import { Checkpointer } from './checkpointer.js';
 import { GroupSync } from './group-sync.js';
@@ -134,7 +134,8 @@ export class SqliteStore implements ExperimentStore {
   readonly #writeSql: WriteStatements;
   readonly #busyTimeoutMs: number;
   readonly #mutex = new AsyncMutex();
-  readonly #current = new AsyncLocalStorage<TxState>();
+  /** Recognises a transaction started from inside one of this store's transactions. */
+  readonly #scope = new TransactionScope();
   /** The temporary directory of a `':memory:'` store, removed on close. */
   readonly #tempDir: string | undefined;
   /** The group commit of `synchronous: 'FULL'`; undefined when SQLite syncs (or nothing does). */
@@ -246,7 +247,8 @@ export class SqliteStore implements ExperimentStore {
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(this.#closedError());
-    if (this.#current.getStore()?.active === true) {
+    // Only a running transaction's body could be calling: ask only when one holds the lock.
+    if (this.#mutex.pending > 0 && this.#scope.contains()) {
       return Promise.reject(
         new Error(
           'SqliteStore.transaction called inside a transaction of the same store: use the outer `tx` ' +
@@ -261,7 +263,7 @@ export class SqliteStore implements ExperimentStore {
         if (!state.active) throw new Error('this transaction has ended; its tx can no longer be used');
       });
       try {
-        const result = await this.#current.run(state, () => fn(tx));
+        const result = await this.#scope.run(fn, tx);
         this.#commitStatement.run();
         this.#checkpointer?.noteCommit();
         // Asked for under the lock, so `close` (which waits for the lock) also waits for the sync.
