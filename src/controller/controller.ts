@@ -178,6 +178,9 @@ interface LiveTrial {
 
 type ExitEvent = Extract<RunnerEvent, { type: 'exited' }>;
 
+/** What launching a trial needs of it: a stored trial, or one this process has just created. */
+type Launchable = Pick<StoredTrial, 'trial' | 'runtime'>;
+
 /** Logs a live trial keeps in memory for its exit (`LiveTrial.ownLogs`); longer logs are read back. */
 const OWN_LOGS_LIMIT = 1000;
 
@@ -378,6 +381,7 @@ export class Controller {
 
     const add = algo?.exhausted ? 0 : trialsToAdd(e.spec, summary.counts);
     let statusWait = this.statusWait(name);
+    let active: readonly Launchable[] = summary.active.map((i) => trials[i]!);
     if (add > 0) {
       const outcome = await this.createTrials(stored.experiment, trials, algo, add);
       if (outcome.failed) {
@@ -389,17 +393,23 @@ export class Controller {
         return;
       }
       if (outcome.created > 0 || outcome.exhausted) {
-        trials = await this.opts.store.read.listTrials(name);
-        summary = this.summarize(e, trials);
         // New trials alone cannot complete the experiment, so a status that would be held back
-        // is not worth recomputing; the pass that writes it will.
+        // is not worth recomputing; the pass that writes it will. Nor are the new trials worth
+        // reading back just to launch them: they are launched as written, and the next pass
+        // lists them with everything else that changed.
         statusWait = this.statusWait(name);
-        if (outcome.exhausted || statusWait === 0)
+        if (outcome.exhausted || statusWait === 0) {
+          trials = await this.opts.store.read.listTrials(name);
+          summary = this.summarize(e, trials);
+          active = summary.active.map((i) => trials[i]!);
           // The state just written says exhausted exactly when this reply or an earlier one did.
           status = experimentStatusFrom({ ...e, status }, summary, {
             exhausted: outcome.exhausted || (algo?.exhausted ?? false),
             now,
           });
+        } else {
+          active = [...active, ...outcome.trials];
+        }
       }
     }
     await this.writeStatus(name, status, statusWait);
@@ -409,8 +419,7 @@ export class Controller {
       this.checkDone(name);
       return;
     }
-    for (const i of summary.active) {
-      const t = trials[i]!;
+    for (const t of active) {
       if (!this.owned.has(t.trial.metadata.name)) await this.launch(stored.experiment, t);
     }
     // Not completed (a completed stored status stays completed in `status`): nothing for watchers.
@@ -440,13 +449,14 @@ export class Controller {
     trials: readonly StoredTrial[],
     algo: AlgorithmState | undefined,
     count: number,
-  ): Promise<{ created: number; exhausted: boolean; failed?: string }> {
+  ): Promise<{ created: number; exhausted: boolean; failed?: string; trials: readonly Launchable[] }> {
     const name = e.metadata.name;
     const algorithmName = e.spec.algorithm.algorithmName;
     const experiment = withAlgorithmSettings(e, algo?.algorithmSettings);
     const deadlineMs = this.opts.suggestionDeadlineMs;
     const retryAt = this.suggestionRetryAt.get(name);
-    if (retryAt !== undefined && Date.now() < retryAt - 5) return { created: 0, exhausted: false };
+    if (retryAt !== undefined && Date.now() < retryAt - 5)
+      return { created: 0, exhausted: false, trials: [] };
     this.suggestionRetryAt.delete(name);
     let stage: 'ValidateAlgorithmSettings' | 'GetSuggestions' = 'GetSuggestions';
     let reply;
@@ -482,7 +492,7 @@ export class Controller {
             ? `Validation failed: ValidateAlgorithmSettings Error: ${detail}`
             : detail;
         await this.markSuggestionFailed(name, message, deployment);
-        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}` };
+        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}`, trials: [] };
       }
       const failures = (this.suggestionFailures.get(name) ?? 0) + 1;
       this.suggestionFailures.set(name, failures);
@@ -491,7 +501,12 @@ export class Controller {
       if (failures >= max || !isTransient(err)) {
         const attempts = failures > 1 ? ` (gave up after ${failures} attempts)` : '';
         await this.markSuggestionFailed(name, `${stage} failed${attempts}: ${message}`, deployment);
-        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}${attempts}` };
+        return {
+          created: 0,
+          exhausted: false,
+          failed: `Suggestion has failed: ${message}${attempts}`,
+          trials: [],
+        };
       }
       const delayMs = Math.min(500 * 2 ** failures, 30_000);
       const retry = `${stage} failed (attempt ${failures} of ${max}), retrying in ${delayMs / 1000} s: ${message}`;
@@ -509,7 +524,7 @@ export class Controller {
       this.emit({ type: 'notice', message: `suggestion failed (attempt ${failures}), retrying: ${message}` });
       this.suggestionRetryAt.set(name, Date.now() + delayMs);
       this.queue.addAfter(name, delayMs);
-      return { created: 0, exhausted: false };
+      return { created: 0, exhausted: false, trials: [] };
     }
     this.suggestionFailures.delete(name);
     const now = this.opts.now();
@@ -518,7 +533,7 @@ export class Controller {
     const exhausted =
       reply.assignments.length < count && (reply.exhausted ?? !trials.some((t) => isActive(t.trial)));
     const local = this.opts.runner.kind === 'local-process';
-    const created: string[] = [];
+    const created: Launchable[] = [];
     try {
       await this.opts.store.transaction(
         async (tx) => {
@@ -540,8 +555,9 @@ export class Controller {
               attempt: 1,
               ...(local ? { workDir: path.join(this.opts.trialsDir, trialName) } : {}),
             };
-            await tx.createTrial(buildTrial(e, s, trialName, now), runtime);
-            created.push(trialName);
+            const trial = buildTrial(e, s, trialName, now);
+            await tx.createTrial(trial, runtime);
+            created.push({ trial, runtime });
           }
           const base: AlgorithmState = reply.state ?? algo ?? { suggestionCount: 0 };
           const current = (await tx.getAlgorithmState(name))?.conditions ?? algo?.conditions ?? [];
@@ -559,10 +575,10 @@ export class Controller {
         },
         { durable: !this.opts.deferDurability },
       );
-      for (const n of created) this.fresh.add(n);
+      for (const c of created) this.fresh.add(c.trial.metadata.name);
     } catch (err) {
       if (err instanceof KatibError && (err.code === 'INVALID_SPEC' || err.code === 'INTERNAL')) {
-        return { created: 0, exhausted: false, failed: `Trial creation failed: ${err.message}` };
+        return { created: 0, exhausted: false, failed: `Trial creation failed: ${err.message}`, trials: [] };
       }
       throw err;
     }
@@ -571,7 +587,7 @@ export class Controller {
         type: 'notice',
         message: `algorithm ${e.spec.algorithm.algorithmName} returned ${reply.assignments.length} of ${count} requested assignments: search space exhausted`,
       });
-    return { created: reply.assignments.length, exhausted };
+    return { created: reply.assignments.length, exhausted, trials: created };
   }
 
   /**
@@ -739,7 +755,7 @@ export class Controller {
   // ---------------------------------------------------------------------------------------------
   // trial lifecycle
 
-  private async launch(e: Experiment, st: StoredTrial): Promise<void> {
+  private async launch(e: Experiment, st: Launchable): Promise<void> {
     const trial = st.trial;
     const name = trial.metadata.name;
     this.owned.add(name);
