@@ -7,17 +7,17 @@
  * once enabled, run on every promise the process creates: about an eighth of an in-process trial's
  * CPU in the engine (bench/RESULTS.md, throughput), and a cost imposed on every user of a process
  * that imports the store. Instead, each scope runs its bodies inside a function with a name of its
- * own, and `contains()` looks for that name in the current stack. V8 records, beyond the synchronous
- * frames, the chain of async functions and promise reactions awaiting the current one (its
- * zero-cost async stack traces), so the body's frame is found whenever the caller is something the
- * body awaits, directly or through other awaits, `then` callbacks or `Promise.all` — exactly the
+ * own, and `contains()` looks for that name among the current call sites. V8 records, beyond the
+ * synchronous frames, the chain of async functions and promise reactions awaiting the current one
+ * (its zero-cost async stack traces), so the body's frame is found whenever the caller is something
+ * the body awaits, directly or through other awaits, `then` callbacks or `Promise.all` — exactly the
  * calls that would deadlock. A task the body started and did not await is not inside it (and
  * would not deadlock: the body finishes and releases the lock). Not recognised: a call from a
  * plain callback (a timer, an event) whose promise the body awaits only through a
  * `new Promise(resolve => …)` wrapper; that call waits for the lock like any other.
  *
- * Capturing a stack costs a few microseconds, so callers ask only when a transaction holds the
- * lock or waits for it (otherwise no body is running and the answer is no).
+ * Capturing the call sites costs a few microseconds, so callers ask only when a transaction holds
+ * the lock or waits for it (otherwise no body is running and the answer is no).
  */
 
 /** Stack frames kept when looking for the body's name (async frames count too). */
@@ -27,13 +27,13 @@ let nextScope = 0;
 
 /** One store's transaction bodies. */
 export class TransactionScope {
-  readonly #pattern: RegExp;
+  readonly #name: string;
   /** Runs `body(arg)` so that calls it awaits see this scope in their stack. */
   readonly run: <A, T>(body: (arg: A) => Promise<T>, arg: A) => Promise<T>;
 
   constructor() {
     const name = `katibTransactionBody${nextScope++}`;
-    this.#pattern = new RegExp(`\\b${name}\\b`);
+    this.#name = name;
     // A computed key names the function (SetFunctionName), and V8's stack frames use that name.
     const named = {
       [name]: async <A, T>(body: (arg: A) => Promise<T>, arg: A): Promise<T> => await body(arg),
@@ -44,11 +44,19 @@ export class TransactionScope {
   /** Whether the current call is inside a body run by this scope (see the module comment). */
   contains(): boolean {
     const limit = Error.stackTraceLimit;
+    // Saved to be put back, never called here.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const prepare = Error.prepareStackTrace;
     Error.stackTraceLimit = STACK_DEPTH;
+    // V8's structured call sites, not the formatted text: no formatting cost, and whatever
+    // formatter the process installed (source maps, say) cannot hide the name.
+    Error.prepareStackTrace = (_error, sites) => sites;
     try {
-      return this.#pattern.test(new Error().stack ?? '');
+      const sites = new Error().stack as unknown as readonly NodeJS.CallSite[];
+      return sites.some((site) => site.getFunctionName() === this.#name);
     } finally {
       Error.stackTraceLimit = limit;
+      Error.prepareStackTrace = prepare;
     }
   }
 }

@@ -214,6 +214,19 @@ describe('SqliteStore', () => {
     await concurrent;
     for (const name of ['outer', 'detached', 'concurrent'])
       expect((await store.read.getExperiment(name))?.version).toBe(1);
+    // A stack formatter installed by the process (source maps, say) does not hide the nesting.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back
+    const formatter = Error.prepareStackTrace;
+    Error.prepareStackTrace = () => 'formatted elsewhere';
+    try {
+      await store.transaction(async () => {
+        await tick();
+        await expect(inner()).rejects.toThrow(nested);
+      });
+      expect(new Error().stack).toBe('formatted elsewhere');
+    } finally {
+      Error.prepareStackTrace = formatter;
+    }
   });
 
   it('refuses a tx used after its transaction ended', async () => {
