@@ -242,7 +242,8 @@ export class SqliteStore implements ExperimentStore {
    * `{ durable: false }`, once it is committed: the group commit then syncs it in the background
    * (with `synchronous: 'FULL'`) without the caller waiting.
    *
-   * @throws Error when called from inside another transaction of this store (it would deadlock).
+   * @throws Error when called from inside another transaction of this store, i.e. from code that
+   *   transaction's `fn` awaits (it would deadlock; see transaction-scope.ts for how it is told).
    * @throws UnavailableError when another process keeps the write lock longer than `busyTimeoutMs`.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
