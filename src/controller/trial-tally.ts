@@ -61,6 +61,15 @@ export class TrialTally {
   #allNames = new Set<string>();
   /** The algorithm's view of each trial, by position. */
   #views: TrialView[] = [];
+  /**
+   * The views Katib sends to an algorithm (see `suggestionViews`), in position order, kept up to
+   * date as trials change; when a trial enters or leaves that list other than by being appended,
+   * it is rebuilt on the next request instead.
+   */
+  #suggestion: TrialView[] = [];
+  /** Index in `#suggestion` of the trial at each position, or −1 when it is not sent. */
+  #suggestionAt: number[] = [];
+  #suggestionValid = true;
 
   constructor(objective: ObjectiveSpec) {
     this.objective = objective;
@@ -72,9 +81,34 @@ export class TrialTally {
    * `trialsForSuggestion` gives), without converting the unchanged ones again.
    */
   suggestionViews(): TrialView[] {
-    const out: TrialView[] = [];
-    for (const v of this.#views) if (isSuggestionView(v)) out.push(v);
-    return out;
+    if (!this.#suggestionValid) {
+      this.#suggestion = [];
+      this.#suggestionAt = [];
+      for (const v of this.#views) this.#noteSuggestionView(v);
+      this.#suggestionValid = true;
+    }
+    return this.#suggestion.slice();
+  }
+
+  /** Appends the view of the next position to the suggestion list (when it is sent). */
+  #noteSuggestionView(v: TrialView): void {
+    if (isSuggestionView(v)) {
+      this.#suggestionAt.push(this.#suggestion.length);
+      this.#suggestion.push(v);
+    } else this.#suggestionAt.push(-1);
+  }
+
+  /** Keeps the suggestion list in step with the view of position `i` just set. */
+  #updateSuggestionView(i: number, v: TrialView): void {
+    if (!this.#suggestionValid) return;
+    if (i === this.#suggestionAt.length) {
+      this.#noteSuggestionView(v);
+      return;
+    }
+    const at = this.#suggestionAt[i];
+    if (at === undefined) this.#suggestionValid = false;
+    else if (at >= 0 && isSuggestionView(v)) this.#suggestion[at] = v;
+    else if (at >= 0 || isSuggestionView(v)) this.#suggestionValid = false;
   }
 
   /** Whether `trials` is the very list summarised last. */
@@ -142,6 +176,9 @@ export class TrialTally {
     this.#best = undefined;
     this.#allNames = new Set();
     this.#views = [];
+    this.#suggestion = [];
+    this.#suggestionAt = [];
+    this.#suggestionValid = true;
     this.#nameLists = new Map();
     for (const p of TRIAL_PHASES) {
       this.#positions.set(p, []);
@@ -161,7 +198,9 @@ export class TrialTally {
   /** Records trial `i`'s phase; `added` when position `i` is new. */
   #place(i: number, t: Trial, added: boolean): void {
     const phase = trialPhase(t.status);
-    this.#views[i] = toTrialView(t);
+    const view = toTrialView(t);
+    this.#views[i] = view;
+    this.#updateSuggestionView(i, view);
     if (added) this.#allNames.add(t.metadata.name);
     else {
       const was = this.#phases[i]!;

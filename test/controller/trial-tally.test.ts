@@ -1,6 +1,6 @@
 /**
  * The incremental trial summary must always equal the summary computed from scratch
- * (`countTrials`, `findOptimalTrial`), whatever sequence of lists it is given.
+ * (`countTrials`, `findOptimalTrial`, `trialsForSuggestion`), whatever sequence of lists it is given.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { findOptimalTrial } from '../../src/controller/optimal-trial.js';
 import { countTrials } from '../../src/controller/trial-counts.js';
 import { TrialTally } from '../../src/controller/trial-tally.js';
 import { jsonEqual } from '../../src/controller/json-equal.js';
+import { trialsForSuggestion } from '../../src/controller/trial-view.js';
 import { deepFreeze } from '../../src/store/snapshot.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -57,6 +58,7 @@ function stored(name: string, phase: (typeof PHASES)[number], loss: number | und
 
 const step = fc.record({
   append: fc.nat({ max: 3 }),
+  ask: fc.boolean(),
   changes: fc.array(
     fc.record({
       at: fc.nat(),
@@ -68,7 +70,7 @@ const step = fc.record({
 });
 
 describe('TrialTally', () => {
-  it('summarises every list exactly as countTrials and findOptimalTrial do', () => {
+  it('summarises every list exactly as countTrials, findOptimalTrial and trialsForSuggestion do', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
         const tally = new TrialTally(objective);
@@ -93,6 +95,13 @@ describe('TrialTally', () => {
           );
           expect(summary.active).toEqual(active);
           for (const t of trials) expect(tally.has(t.metadata.name)).toBe(true);
+          // Asked on some passes only, so that changes also pile up between requests.
+          if (s.ask) {
+            const views = tally.suggestionViews();
+            const expected = trialsForSuggestion(list);
+            expect(views.length).toBe(expected.length);
+            views.forEach((v, i) => expect(v).toBe(expected[i]));
+          }
         }
       }),
       { numRuns: 200 },
