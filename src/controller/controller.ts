@@ -181,6 +181,20 @@ type ExitEvent = Extract<RunnerEvent, { type: 'exited' }>;
 /** What launching a trial needs of it: a stored trial, or one this process has just created. */
 type Launchable = Pick<StoredTrial, 'trial' | 'runtime'>;
 
+/** What one `createTrials` call did; `failed` ends the experiment with that message. */
+interface CreationOutcome {
+  readonly created: number;
+  readonly exhausted: boolean;
+  readonly failed?: string;
+  /** The trials created, as written. */
+  readonly trials: readonly Launchable[];
+}
+
+/** A `createTrials` call that created nothing (and, with `failed`, failed the experiment). */
+function nothingCreated(failed?: string): CreationOutcome {
+  return { created: 0, exhausted: false, trials: [], ...(failed !== undefined ? { failed } : {}) };
+}
+
 /** Logs a live trial keeps in memory for its exit (`LiveTrial.ownLogs`); longer logs are read back. */
 const OWN_LOGS_LIMIT = 1000;
 
@@ -449,14 +463,13 @@ export class Controller {
     trials: readonly StoredTrial[],
     algo: AlgorithmState | undefined,
     count: number,
-  ): Promise<{ created: number; exhausted: boolean; failed?: string; trials: readonly Launchable[] }> {
+  ): Promise<CreationOutcome> {
     const name = e.metadata.name;
     const algorithmName = e.spec.algorithm.algorithmName;
     const experiment = withAlgorithmSettings(e, algo?.algorithmSettings);
     const deadlineMs = this.opts.suggestionDeadlineMs;
     const retryAt = this.suggestionRetryAt.get(name);
-    if (retryAt !== undefined && Date.now() < retryAt - 5)
-      return { created: 0, exhausted: false, trials: [] };
+    if (retryAt !== undefined && Date.now() < retryAt - 5) return nothingCreated();
     this.suggestionRetryAt.delete(name);
     let stage: 'ValidateAlgorithmSettings' | 'GetSuggestions' = 'GetSuggestions';
     let reply;
@@ -492,7 +505,7 @@ export class Controller {
             ? `Validation failed: ValidateAlgorithmSettings Error: ${detail}`
             : detail;
         await this.markSuggestionFailed(name, message, deployment);
-        return { created: 0, exhausted: false, failed: `Suggestion has failed: ${message}`, trials: [] };
+        return nothingCreated(`Suggestion has failed: ${message}`);
       }
       const failures = (this.suggestionFailures.get(name) ?? 0) + 1;
       this.suggestionFailures.set(name, failures);
@@ -501,12 +514,7 @@ export class Controller {
       if (failures >= max || !isTransient(err)) {
         const attempts = failures > 1 ? ` (gave up after ${failures} attempts)` : '';
         await this.markSuggestionFailed(name, `${stage} failed${attempts}: ${message}`, deployment);
-        return {
-          created: 0,
-          exhausted: false,
-          failed: `Suggestion has failed: ${message}${attempts}`,
-          trials: [],
-        };
+        return nothingCreated(`Suggestion has failed: ${message}${attempts}`);
       }
       const delayMs = Math.min(500 * 2 ** failures, 30_000);
       const retry = `${stage} failed (attempt ${failures} of ${max}), retrying in ${delayMs / 1000} s: ${message}`;
@@ -524,7 +532,7 @@ export class Controller {
       this.emit({ type: 'notice', message: `suggestion failed (attempt ${failures}), retrying: ${message}` });
       this.suggestionRetryAt.set(name, Date.now() + delayMs);
       this.queue.addAfter(name, delayMs);
-      return { created: 0, exhausted: false, trials: [] };
+      return nothingCreated();
     }
     this.suggestionFailures.delete(name);
     const now = this.opts.now();
@@ -578,7 +586,7 @@ export class Controller {
       for (const c of created) this.fresh.add(c.trial.metadata.name);
     } catch (err) {
       if (err instanceof KatibError && (err.code === 'INVALID_SPEC' || err.code === 'INTERNAL')) {
-        return { created: 0, exhausted: false, failed: `Trial creation failed: ${err.message}`, trials: [] };
+        return nothingCreated(`Trial creation failed: ${err.message}`);
       }
       throw err;
     }

@@ -4,9 +4,9 @@
  * once instead.
  *
  * AsyncLocalStorage would carry that context, but on Node 20 it does so with async hooks that,
- * once enabled, run on every promise the process creates: about an eighth of an in-process trial's
- * CPU in the engine (bench/RESULTS.md, throughput), and a cost imposed on every user of a process
- * that imports the store. Instead, each scope runs its bodies inside a function with a name of its
+ * once enabled, run on every promise the process creates — a cost imposed on every user of a
+ * process that imports the store (tune() ran 13–16% more trials per second without them, in
+ * alternating runs of the two builds on one machine). Instead, each scope runs its bodies inside a function with a name of its
  * own, and `contains()` looks for that name among the current call sites. V8 records, beyond the
  * synchronous frames, the chain of async functions and promise reactions awaiting the current one
  * (its zero-cost async stack traces), so the body's frame is found whenever the caller is something

@@ -72,8 +72,8 @@ const NAME = 'bayesianoptimization';
  * Most observations the hyperparameters are fitted on below {@link HIGH_DIMENSION} unit-cube
  * dimensions. The refit runs on every call whose fit set changed (in a converging run, nearly every
  * call: each new best point joins the best quarter), and one likelihood evaluation costs
- * O(points³): at 128 points the fit took 35 of the 89 ms of a call at 300 observations in 6-D, at
- * 100 points 17 ms. Up to 100 observations (every ≤ 6-D problem of the quality benchmark) the fit
+ * O(points³): timing the parts of warm calls at 300 observations in 6-D (the latency benchmark's
+ * history), the fit took 35 of 89 ms at 128 points and 17 ms at 100. Up to 100 observations (every ≤ 6-D problem of the quality benchmark) the fit
  * sees every observation.
  */
 export const FIT_POINTS = 100;
