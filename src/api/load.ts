@@ -3,10 +3,14 @@
  * SpecErrors located at `<source>:line:col` (never a stack trace).
  */
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document } from 'yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { SpecError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { own } from './plain-json.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** 1-based line and column of a character offset. */
 function lineCol(text: string, offset: number): { line: number; col: number } {
@@ -50,7 +54,7 @@ export function parseExperimentText(text: string, source: string): unknown {
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(body, { prettyErrors: false, merge: true });
+    docs = yaml().parseAllDocuments(body, { prettyErrors: false, merge: true });
   } catch (e) {
     throw new SpecError([{ path: source, message: messageOf(e) }], `cannot parse ${source}`);
   }

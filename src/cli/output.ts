@@ -1,5 +1,8 @@
 /** Printing objects the way kubectl does: tables, `-o json`, `-o yaml`. */
-import { stringify } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../lazy-require.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** Output formats accepted by `-o`. */
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
@@ -29,7 +32,9 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** Serialises an object or a kubectl-style List as JSON or YAML. */
 export function formatObject(value: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? JSON.stringify(value, null, 2) : stringify(value, { lineWidth: 0 }).trimEnd();
+  return format === 'json'
+    ? JSON.stringify(value, null, 2)
+    : yaml().stringify(value, { lineWidth: 0 }).trimEnd();
 }
 
 /** "3m12s"-style age of an RFC 3339 time, like kubectl's AGE column. */

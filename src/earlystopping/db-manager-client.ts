@@ -8,7 +8,9 @@
  * db.close();
  * ```
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus, grpcStatusName } from '../grpc/status.js';
+import { grpcJs } from '../grpc/grpc-js.js';
 import {
   InternalError,
   SpecError,
@@ -46,18 +48,19 @@ type Rpc = (
 
 /** What a call failure from the db-manager means for our caller. */
 function dbManagerError(err: unknown, address: string, trial: string): KatibError {
-  const e = err as Partial<grpc.ServiceError> | undefined;
+  // The code as a plain number: compared with GrpcStatus, which is not grpc-js's enum.
+  const e = err as (Partial<Omit<grpc.ServiceError, 'code'>> & { code?: number }) | undefined;
   const details = e?.details ?? (err instanceof Error ? err.message : String(err));
   const what = `cannot read the observation log of trial "${trial}" from the DBManager at ${address}`;
   switch (e?.code) {
-    case grpc.status.UNAVAILABLE:
-    case grpc.status.DEADLINE_EXCEEDED:
-    case grpc.status.CANCELLED:
-    case grpc.status.RESOURCE_EXHAUSTED:
+    case GrpcStatus.UNAVAILABLE:
+    case GrpcStatus.DEADLINE_EXCEEDED:
+    case GrpcStatus.CANCELLED:
+    case GrpcStatus.RESOURCE_EXHAUSTED:
       return new UnavailableError(`${what}: ${details}`, { cause: err });
     default:
       return new InternalError(
-        `${what}: ${e?.code !== undefined ? `${grpc.status[e.code] ?? e.code}: ` : ''}${details}`,
+        `${what}: ${e?.code !== undefined ? `${grpcStatusName(e.code) ?? e.code}: ` : ''}${details}`,
         { cause: err },
       );
   }
@@ -89,7 +92,7 @@ export class DBManagerClient {
     const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     let client: grpc.Client;
     try {
-      client = new DBManager(target, grpc.credentials.createInsecure(), {
+      client = new DBManager(target, grpcJs().credentials.createInsecure(), {
         'grpc.max_receive_message_length': max,
         'grpc.max_send_message_length': max,
       });

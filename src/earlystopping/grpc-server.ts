@@ -30,7 +30,8 @@
  * Bad input never takes the server down: every handler turns what it throws into a status, and
  * messages are capped in size (`maxMessageBytes`) and trials in number (`maxTrials`).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus, grpcStatusName } from '../grpc/status.js';
 import {
   NotFoundError,
   SpecError,
@@ -263,7 +264,7 @@ class EarlyStoppingService {
     const store = this.store;
     if (!store) {
       throw new StatusError(
-        grpc.status.FAILED_PRECONDITION,
+        GrpcStatus.FAILED_PRECONDITION,
         `cannot set the status of trial "${name}": this earlystopping server has no store ` +
           '(start it with `katib earlystopping-server` in the project, or pass a store)',
       );
@@ -350,7 +351,7 @@ class EarlyStoppingService {
     if (store)
       return (trial): Promise<readonly MetricLog[]> => store.read.getObservationLog(trial, { metricName });
     throw new StatusError(
-      grpc.status.FAILED_PRECONDITION,
+      GrpcStatus.FAILED_PRECONDITION,
       'no source of observation logs: the request has no db_manager_address and this earlystopping ' +
         'server has no store (send the DBManager address, as Katib does, or run the server with a store)',
     );
@@ -431,7 +432,7 @@ function handle<Res>(
         },
         (err: unknown) => {
           const status = toStatus(err);
-          log?.(`${rpc}: ${grpc.status[status.code] ?? status.code}: ${oneLine(status.details)}`);
+          log?.(`${rpc}: ${grpcStatusName(status.code) ?? status.code}: ${oneLine(status.details)}`);
           callback(status);
         },
       );

@@ -12,7 +12,7 @@
  * ```ts
  * const { Suggestion } = katibFastServices();
  * server.addService(Suggestion.definition, handlers);          // instead of Suggestion.service
- * const client = new Suggestion.Client('127.0.0.1:6789', grpc.credentials.createInsecure());
+ * const client = new Suggestion.Client('127.0.0.1:6789', grpcJs().credentials.createInsecure());
  * ```
  *
  * Supported field types: string, int32, uint32, sint32 (no), bool, double, float, enum, message,
@@ -20,8 +20,9 @@
  * 64-bit integers, groups) makes compilation fail loudly rather than miscode silently.
  */
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcJs, protoLoaderJs } from './grpc-js.js';
+import type * as protoLoader from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_LOADER_OPTIONS } from './proto.js';
 
 type Rec = Record<string, unknown>;
@@ -916,7 +917,7 @@ export function fastService(
     };
   }
   const shortName = serviceName.slice(serviceName.lastIndexOf('.') + 1);
-  return { definition, Client: grpc.makeGenericClientConstructor(definition, shortName) };
+  return { definition, Client: grpcJs().makeGenericClientConstructor(definition, shortName) };
 }
 
 /** Katib's services with the fast codec. */
@@ -933,7 +934,7 @@ let cachedFast: KatibFastServices | undefined;
 /** Katib's services of proto/api.proto with the fast codec (loaded once). */
 export function katibFastServices(): KatibFastServices {
   if (cachedFast) return cachedFast;
-  const def = protoLoader.loadSync(
+  const def = protoLoaderJs().loadSync(
     [path.join(PROTO_DIR, 'api.proto'), path.join(PROTO_DIR, 'health.proto')],
     PROTO_LOADER_OPTIONS,
   );

@@ -3,7 +3,8 @@
  * api/errors.ts): a SpecError becomes INVALID_ARGUMENT with every field error in the message, and
  * INVALID_ARGUMENT from a peer becomes a SpecError again. Never a stack trace on the wire.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus } from './status.js';
 import {
   InternalError,
   KatibError,
@@ -25,7 +26,7 @@ export interface GrpcError extends Partial<grpc.StatusObject> {
 export function toGrpcError(err: unknown): GrpcError {
   if (err instanceof SpecError) {
     const details = err.errors.map(formatFieldError).join('; ');
-    return { code: grpc.status.INVALID_ARGUMENT, details, message: details };
+    return { code: GrpcStatus.INVALID_ARGUMENT, details, message: details };
   }
   if (err instanceof KatibError) {
     return {
@@ -36,7 +37,7 @@ export function toGrpcError(err: unknown): GrpcError {
   }
   const message = err instanceof Error ? err.message : String(err);
   return {
-    code: grpc.status.INTERNAL,
+    code: GrpcStatus.INTERNAL,
     details: `internal error: ${message}`,
     message: `internal error: ${message}`,
   };
@@ -44,10 +45,11 @@ export function toGrpcError(err: unknown): GrpcError {
 
 /** A gRPC status from a peer as our error, so callers decide by class (retry, fail, report). */
 export function fromGrpcError(err: unknown, what: string): KatibError {
-  const e = err as Partial<grpc.ServiceError> | undefined;
+  // The code as a plain number: compared with GrpcStatus, which is not grpc-js's enum.
+  const e = err as (Partial<Omit<grpc.ServiceError, 'code'>> & { code?: number }) | undefined;
   const details = e?.details ?? (err instanceof Error ? err.message : String(err));
   switch (e?.code) {
-    case grpc.status.INVALID_ARGUMENT:
+    case GrpcStatus.INVALID_ARGUMENT:
       return new SpecError(
         details
           .split('; ')
@@ -60,12 +62,12 @@ export function fromGrpcError(err: unknown, what: string): KatibError {
           }),
         `${what} rejected the request`,
       );
-    case grpc.status.NOT_FOUND:
+    case GrpcStatus.NOT_FOUND:
       return new NotFoundError(`${what}: ${details}`);
-    case grpc.status.UNAVAILABLE:
-    case grpc.status.DEADLINE_EXCEEDED:
-    case grpc.status.RESOURCE_EXHAUSTED:
-    case grpc.status.CANCELLED:
+    case GrpcStatus.UNAVAILABLE:
+    case GrpcStatus.DEADLINE_EXCEEDED:
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+    case GrpcStatus.CANCELLED:
       return new UnavailableError(`${what}: ${details}`, { cause: err });
     default:
       return new InternalError(`${what}: ${details}`, { cause: err });

@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcJs, protoLoaderJs } from './grpc-js.js';
+import type * as protoLoader from '@grpc/proto-loader';
 
 /** The folder holding api.proto and health.proto (the package's `proto/`). */
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto');
@@ -35,11 +36,11 @@ let cached: KatibProto | undefined;
 /** Loads both protos once; returns the service constructors (each has `.service` for servers). */
 export function loadKatibProto(): KatibProto {
   if (cached) return cached;
-  const def = protoLoader.loadSync(
+  const def = protoLoaderJs().loadSync(
     [path.join(PROTO_DIR, 'api.proto'), path.join(PROTO_DIR, 'health.proto')],
     PROTO_LOADER_OPTIONS,
   );
-  const root = grpc.loadPackageDefinition(def) as unknown as {
+  const root = grpcJs().loadPackageDefinition(def) as unknown as {
     api: { v1: { beta1: Record<string, grpc.ServiceClientConstructor> } };
     grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
   };

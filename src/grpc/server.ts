@@ -2,7 +2,8 @@
  * Building blocks of our gRPC servers: safe unary handlers (a throw never takes a server down),
  * message-size limits, and binding to 127.0.0.1 unless told otherwise.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcJs } from './grpc-js.js';
 import { toGrpcError } from './grpc-errors.js';
 
 /** Default largest message a server accepts or sends: 64 MiB (Katib's db-manager allows 2 GiB). */
@@ -19,7 +20,10 @@ export interface ListenOptions {
 /** A new grpc-js server with message-size limits. */
 export function createGrpcServer(opts: { readonly maxMessageBytes?: number } = {}): grpc.Server {
   const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  return new grpc.Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+  return new (grpcJs().Server)({
+    'grpc.max_receive_message_length': max,
+    'grpc.max_send_message_length': max,
+  });
 }
 
 /** Binds and starts `server`; resolves to the bound port. */
@@ -28,7 +32,7 @@ export function listen(server: grpc.Server, opts: ListenOptions): Promise<number
   const address =
     host.includes(':') && !host.startsWith('[') ? `[${host}]:${opts.port}` : `${host}:${opts.port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(address, grpcJs().ServerCredentials.createInsecure(), (err, port) => {
       if (err) reject(new Error(`cannot listen on ${address}: ${err.message}`));
       else resolve(port);
     });

@@ -10,9 +10,11 @@
  * await reportMetrics({ loss: 0.21, accuracy: 0.93 });
  * ```
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { lazyRequire } from '../lazy-require.js';
 import { SpecError, type FieldError } from '../api/index.js';
-import { fromGrpcError, loadKatibProto } from '../grpc/index.js';
+
+const grpcJs = lazyRequire<typeof grpc>('@grpc/grpc-js');
 
 /** Where `reportMetrics` finds the db-manager when not told: `$KATIB_DB_MANAGER_ADDRESS`. */
 export const DB_MANAGER_ADDRESS_ENV = 'KATIB_DB_MANAGER_ADDRESS';
@@ -92,8 +94,10 @@ export async function reportMetrics(
       })),
     },
   };
+  // gRPC and Katib's protobuf definitions load on the first report, not with the package.
+  const { fromGrpcError, loadKatibProto } = await import('../grpc/index.js');
   const { DBManager } = loadKatibProto();
-  const client = new DBManager(address, grpc.credentials.createInsecure());
+  const client = new DBManager(address, grpcJs().credentials.createInsecure());
   try {
     const call = (client as unknown as { ReportObservationLog: ReportCall }).ReportObservationLog.bind(
       client,

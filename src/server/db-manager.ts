@@ -40,7 +40,8 @@
  * await server.close();
  * ```
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus } from '../grpc/status.js';
 import {
   FieldPath,
   NotFoundError,
@@ -272,7 +273,7 @@ function handle<Req, Res>(fn: (request: Req) => Promise<Res>): grpc.handleUnaryC
 
 function toStatus(err: unknown): GrpcError {
   if (err instanceof RequestTooLargeError) {
-    return { code: grpc.status.RESOURCE_EXHAUSTED, details: err.message, message: err.message };
+    return { code: GrpcStatus.RESOURCE_EXHAUSTED, details: err.message, message: err.message };
   }
   return toGrpcError(err);
 }

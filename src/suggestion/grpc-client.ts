@@ -19,7 +19,9 @@
  * more assignments than asked for is an InternalError ("The response contains unexpected
  * trials", Katib's words); fewer are accepted (the search space is exhausted).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { GrpcStatus } from '../grpc/status.js';
+import { grpcJs } from '../grpc/grpc-js.js';
 import { InternalError, SpecError, type Experiment } from '../api/index.js';
 import { fromGrpcError, loadKatibProto, type ServingStatus } from '../grpc/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../grpc/server.js';
@@ -83,7 +85,7 @@ export class GrpcSuggestionService implements SuggestionService {
       'grpc.max_send_message_length': max,
     };
     const { Health } = loadKatibProto();
-    const credentials = grpc.credentials.createInsecure();
+    const credentials = grpcJs().credentials.createInsecure();
     // GetSuggestions requests are written straight from our trials into bytes (see wire.ts).
     this.client = new (suggestionWireService().Client)(opts.address, credentials, channelOptions);
     this.health = new Health(opts.address, credentials, channelOptions);
@@ -133,8 +135,9 @@ export class GrpcSuggestionService implements SuggestionService {
         opts,
       );
     } catch (err) {
-      if (isServiceError(err) && err.code === grpc.status.UNIMPLEMENTED) return;
-      if (isServiceError(err) && err.code === grpc.status.UNKNOWN) throw this.specError(err.details);
+      if (isServiceError(err) && (err.code as number) === GrpcStatus.UNIMPLEMENTED) return;
+      if (isServiceError(err) && (err.code as number) === GrpcStatus.UNKNOWN)
+        throw this.specError(err.details);
       throw this.mapError(err, 'ValidateAlgorithmSettings');
     }
   }
@@ -172,7 +175,7 @@ export class GrpcSuggestionService implements SuggestionService {
   /** Our error for a failed call: INVALID_ARGUMENT → SpecError, the rest by fromGrpcError. */
   private mapError(err: unknown, method: string): unknown {
     if (!isServiceError(err)) return err;
-    if (err.code === grpc.status.INVALID_ARGUMENT) return this.specError(err.details);
+    if ((err.code as number) === GrpcStatus.INVALID_ARGUMENT) return this.specError(err.details);
     return fromGrpcError(err, `suggestion service at ${this.address} (${method})`);
   }
 
@@ -193,7 +196,7 @@ export class GrpcSuggestionService implements SuggestionService {
         return;
       }
       const onAbort = (): void => call.cancel();
-      const call = fn.call(client, request, new grpc.Metadata(), { deadline }, (err, reply) => {
+      const call = fn.call(client, request, new (grpcJs().Metadata)(), { deadline }, (err, reply) => {
         signal?.removeEventListener('abort', onAbort);
         if (signal?.aborted) reject(abortReason(signal));
         else if (err) reject(err);

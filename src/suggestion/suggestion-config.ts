@@ -25,10 +25,13 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { CONTAINER_FIELDS } from '../api/container-fields.js';
 import { FieldPath, SpecError, type FieldError } from '../api/index.js';
 import { isNil as absent, isRecord, own, show } from '../api/plain-json.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** Katib's apiVersion of the KatibConfig kind. */
 export const KATIB_CONFIG_API_VERSION = 'config.kubeflow.org/v1beta1';
@@ -408,7 +411,7 @@ export function parseSuggestionConfigText(
   opts: ParseSuggestionConfigOptions = {},
 ): SuggestionConfig {
   const source = opts.source ?? '<config>';
-  const doc = parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, { prettyErrors: false });
+  const doc = yaml().parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new SpecError(
       doc.errors.map((e) => {

@@ -27,7 +27,8 @@
  * client.GetSuggestions(new EncodedSuggestionsRequest(request), callback);
  * ```
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcJs } from '../grpc/grpc-js.js';
 import {
   TRIAL_PHASES,
   UNAVAILABLE_METRIC_VALUE,
@@ -648,6 +649,6 @@ export function suggestionWireService(): SuggestionWireService {
       requestDeserialize: receive,
     },
   };
-  cachedService = { definition, Client: grpc.makeGenericClientConstructor(definition, 'Suggestion') };
+  cachedService = { definition, Client: grpcJs().makeGenericClientConstructor(definition, 'Suggestion') };
   return cachedService;
 }

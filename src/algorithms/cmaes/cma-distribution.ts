@@ -18,11 +18,14 @@
  * and then clipped; a clipped sample's step is recomputed from the clipped point. Points sampled
  * under an earlier generation can be injected into the update ({@link CmaDistribution.injectedStep}).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import type * as MlMatrix from 'ml-matrix';
+import { lazyRequire } from '../../lazy-require.js';
 import { nearestInSorted } from '../math/nearest.js';
 import type { Rng } from '../rng.js';
 import { normalQuantile } from '../math/normal.js';
 import { strategyParameters, type StrategyParameters } from './strategy-parameters.js';
+
+const mlMatrix = lazyRequire<typeof MlMatrix>('ml-matrix');
 
 /** How a coordinate of the unit cube is decoded, which decides its margin. */
 export type CoordinateKind =
@@ -342,6 +345,7 @@ export class CmaDistribution {
       }
     }
     const rows = Array.from({ length: n }, (_, i) => Array.from(C.subarray(i * n, i * n + n)));
+    const { EigenvalueDecomposition, Matrix } = mlMatrix();
     const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
     const values = evd.realEigenvalues;
     const vectors = evd.eigenvectorMatrix;
