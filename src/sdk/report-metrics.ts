@@ -11,10 +11,8 @@
  * ```
  */
 import type * as grpc from '@grpc/grpc-js';
-import { lazyRequire } from '../lazy-require.js';
 import { SpecError, type FieldError } from '../api/index.js';
-
-const grpcJs = lazyRequire<typeof grpc>('@grpc/grpc-js');
+import { grpcJs } from '../grpc/grpc-js.js';
 
 /** Where `reportMetrics` finds the db-manager when not told: `$KATIB_DB_MANAGER_ADDRESS`. */
 export const DB_MANAGER_ADDRESS_ENV = 'KATIB_DB_MANAGER_ADDRESS';
