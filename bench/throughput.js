@@ -195,27 +195,30 @@ function optuna(py, storage, trials, logging = 'quiet') {
   return Number(out.trim());
 }
 
-/**
- * One child process timed from its start to its exit (the interpreter's start-up, its imports, the
- * whole experiment, its exit): `{ seconds, loopSeconds }`, where `loopSeconds` is the trials alone
- * as the child reports them (`parseLoop` reads its output).
- */
-function wholeRun(file, args, parseLoop) {
+/** Runs a child process to its exit: its wall-clock seconds and what it printed. */
+function timedProcess(file, args) {
   const t0 = performance.now();
   const out = execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return { seconds: (performance.now() - t0) / 1000, loopSeconds: parseLoop(out.trim()) };
+  return { seconds: (performance.now() - t0) / 1000, out: out.trim() };
 }
 
 /**
- * Whole runs of one engine, median of REPEATS: trials per second (trials ÷ the whole run's
- * seconds) and the seconds outside the trial loop (start-up and exit).
+ * Whole runs of one engine, each a child process timed from its start to its exit (the
+ * interpreter's start-up, its imports, the whole experiment, its exit), median of REPEATS: trials
+ * per second (trials ÷ the whole run's seconds) and the seconds outside the trial loop (start-up and
+ * exit), with the loop's own seconds read from the child's output by `parseLoop`.
  */
 function wholeRunRate(trials, file, args, parseLoop) {
-  const runs = Array.from({ length: REPEATS }, () => wholeRun(file, args, parseLoop));
+  const runs = Array.from({ length: REPEATS }, () => timedProcess(file, args));
   return {
     rate: trials / median(runs.map((r) => r.seconds)),
-    outsideLoop: median(runs.map((r) => r.seconds - r.loopSeconds)),
+    outsideLoop: median(runs.map((r) => r.seconds - parseLoop(r.out))),
   };
+}
+
+/** Median seconds of a child process that only starts, imports and exits. */
+function importOnly(file, args) {
+  return median(Array.from({ length: REPEATS }, () => timedProcess(file, args).seconds));
 }
 
 const NOTES = `How katib-ts keeps this durable. Every state change is a committed SQLite transaction (WAL):
@@ -273,6 +276,8 @@ export async function throughput({ py, hasPeer }) {
   const wholeRows = [];
   let oursWhole;
   let memWhole;
+  /** Seconds of a process that only imports the package (node) or optuna (python3). */
+  let imports;
   if (hasPeer) {
     const mem = median(Array.from({ length: REPEATS }, () => optuna(py, 'memory', N)));
     const memLog = median(Array.from({ length: REPEATS }, () => optuna(py, 'memory', N, 'log')));
@@ -305,6 +310,14 @@ export async function throughput({ py, hasPeer }) {
     const script = path.join(here, 'optuna_throughput.py');
     memWhole = wholeRunRate(N, py, [script, 'memory', String(N)], optunaLoop);
     const memLogWhole = wholeRunRate(N, py, [script, 'memory', String(N), 'log'], optunaLoop);
+    imports = {
+      ours: importOnly(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(path.join(here, '..', 'dist', 'index.js'))});`,
+      ]),
+      optuna: importOnly(py, ['-c', 'import optuna']),
+    };
     wholeRows.push(
       [
         'katib-ts: node, import, tune() of the whole experiment (SQLite, as above), exit',
@@ -392,7 +405,10 @@ Whole runs, as a user runs one experiment: each a fresh process timed from its s
 ${wholeRows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
 Outside the trial loop (start-up and exit: the whole run less the trials, median): katib-ts
-${oursWhole.outsideLoop.toFixed(2)} s, Optuna ${memWhole.outsideLoop.toFixed(2)} s (\`import optuna\` alone is most of it).
+${oursWhole.outsideLoop.toFixed(2)} s, Optuna ${memWhole.outsideLoop.toFixed(2)} s. A process that only starts, imports and
+exits: node importing katib-ts ${imports.ours.toFixed(2)} s, python3 importing optuna ${imports.optuna.toFixed(2)} s (${(
+        imports.optuna / imports.ours
+      ).toFixed(1)}× as long).
 The issue quotes Optuna in memory at 936 trials/s on these machines: far below what its loop alone
 does here (the first table), much nearer its whole run (${wholeRows[1][1]} trials/s this time), so the
 quoted figure more likely counts the whole run, timed on a slower or busier machine. ${

@@ -2,7 +2,7 @@
  * Loads a dependency the first time it is needed rather than when the module that uses it is
  * imported. `import { tune } from 'katib-ts'` and every `katib` command load the whole package's
  * module graph; a library that only some paths need (gRPC and its protobuf loader, the YAML parser,
- * ml-matrix for CMA-ES) would otherwise cost each of them its load time (~30–50 ms each here),
+ * ml-matrix for CMA-ES) would otherwise cost each of them its load time (tens of milliseconds each),
  * whether or not it is ever used. Synchronous (Node's `require`, which every dependency listed here
  * supports), so call sites stay as they were; pair it with `import type` for the types.
  */

@@ -3,14 +3,11 @@
  * SpecErrors located at `<source>:line:col` (never a stack trace).
  */
 import { readFile } from 'node:fs/promises';
-import type * as Yaml from 'yaml';
 import type { Document } from 'yaml';
-import { lazyRequire } from '../lazy-require.js';
+import { yamlModule as yaml } from './yaml-module.js';
 import { SpecError } from './errors.js';
 import type { FieldError } from './field-error.js';
 import { own } from './plain-json.js';
-
-const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** 1-based line and column of a character offset. */
 function lineCol(text: string, offset: number): { line: number; col: number } {

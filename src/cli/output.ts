@@ -1,8 +1,5 @@
 /** Printing objects the way kubectl does: tables, `-o json`, `-o yaml`. */
-import type * as Yaml from 'yaml';
-import { lazyRequire } from '../lazy-require.js';
-
-const yaml = lazyRequire<typeof Yaml>('yaml');
+import { yamlModule as yaml } from '../api/yaml-module.js';
 
 /** Output formats accepted by `-o`. */
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';

@@ -12,7 +12,7 @@
  * ```ts
  * const { Suggestion } = katibFastServices();
  * server.addService(Suggestion.definition, handlers);          // instead of Suggestion.service
- * const client = new Suggestion.Client('127.0.0.1:6789', grpcJs().credentials.createInsecure());
+ * const client = new Suggestion.Client('127.0.0.1:6789', grpc.credentials.createInsecure());
  * ```
  *
  * Supported field types: string, int32, uint32, sint32 (no), bool, double, float, enum, message,

@@ -25,13 +25,10 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type * as Yaml from 'yaml';
-import { lazyRequire } from '../lazy-require.js';
+import { yamlModule as yaml } from '../api/yaml-module.js';
 import { CONTAINER_FIELDS } from '../api/container-fields.js';
 import { FieldPath, SpecError, type FieldError } from '../api/index.js';
 import { isNil as absent, isRecord, own, show } from '../api/plain-json.js';
-
-const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /** Katib's apiVersion of the KatibConfig kind. */
 export const KATIB_CONFIG_API_VERSION = 'config.kubeflow.org/v1beta1';
